@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// `npm run bench [-- NAME...] [--runs N] [--native-only]`: C workloads built
+// with `gcc -m32 -static`, run natively (best of N) and in the VM through the
+// CLI, in one run; prints time ratios and guest MIPS. Ratios are what we
+// quote: absolute times on shared machines are noise.
+//
+// The VM side reads WEB_VM_STATS: the CLI writes {"instructions","ms",
+// "peakRssBytes"} there at exit. Outputs must match the native run.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheDir, cached, makeExt2Image, recipeHash, repoRoot } from '../test/support/mkimage.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CFLAGS = ['-m32', '-static', '-O2', '-march=i686', '-mno-sse'];
+const VM_TIMEOUT_MS = 10 * 60_000;
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv.splice(i, 2)[1] : dflt;
+};
+const runs = Number(opt('--runs', '3'));
+const nativeOnly = argv.includes('--native-only');
+const wanted = argv.filter((a) => !a.startsWith('--'));
+
+const sources = readdirSync(join(here, 'workloads')).filter((f) => f.endsWith('.c')).sort();
+const workloads = sources.map((f) => basename(f, '.c')).filter((n) => wanted.length === 0 || wanted.includes(n));
+if (workloads.length === 0) {
+  console.error(`bench: no workload matches ${wanted.join(', ')} (have: ${sources.join(', ')})`);
+  process.exit(1);
+}
+
+/** Compile a workload (cached by source + flags + compiler version). */
+function compile(name) {
+  const src = join(here, 'workloads', `${name}.c`);
+  const gccVersion = execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const out = join(cacheDir, 'bench', `${name}-${recipeHash(readFileSync(src), CFLAGS, gccVersion)}`);
+  return cached(out, (o) => {
+    mkdirSync(dirname(o), { recursive: true });
+    execFileSync('gcc', [...CFLAGS, '-o', `${o}.tmp`, src], { stdio: 'inherit' });
+    copyFileSync(`${o}.tmp`, o);
+    rmSync(`${o}.tmp`);
+    chmodSync(o, 0o755);
+  });
+}
+
+/** One ext2 image holding every workload binary as /bin/NAME. */
+function buildImage(bins) {
+  const hash = recipeHash(...bins.map((b) => readFileSync(b.path)), bins.map((b) => b.name));
+  const image = join(cacheDir, 'images', `bench-${hash}.ext2`);
+  return cached(image, (out) => {
+    const tree = join(tmpdir(), `web-vm-bench-${process.pid}`);
+    rmSync(tree, { recursive: true, force: true });
+    mkdirSync(join(tree, 'bin'), { recursive: true });
+    mkdirSync(join(tree, 'tmp'));
+    for (const b of bins) {
+      copyFileSync(b.path, join(tree, 'bin', b.name));
+      chmodSync(join(tree, 'bin', b.name), 0o755);
+    }
+    try {
+      makeExt2Image(tree, out, { blockSize: 4096, sizeKb: 16 * 1024 });
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Run a command; resolve with stdout, stderr, exit status and wall-clock ms. */
+function timed(cmd, args, { env = process.env, timeout = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const out = [], err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    const timer = timeout ? setTimeout(() => child.kill('SIGKILL'), timeout) : null;
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({
+        ms: performance.now() - t0,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        status: signal ? `signal ${signal}` : code,
+      });
+    });
+  });
+}
+
+async function runNative(bin) {
+  let best = null;
+  for (let i = 0; i < runs; i++) {
+    const r = await timed(bin, []);
+    if (r.status !== 0) throw new Error(`native run exited ${r.status}: ${r.stderr}`);
+    if (best && r.stdout !== best.stdout) throw new Error('native runs disagree with each other');
+    if (!best || r.ms < best.ms) best = r;
+  }
+  return best;
+}
+
+async function runVm(image, name) {
+  const statsFile = join(tmpdir(), `web-vm-bench-stats-${process.pid}-${name}.json`);
+  rmSync(statsFile, { force: true });
+  const r = await timed(process.execPath, [join(repoRoot, 'bin', 'web-vm.js'), 'run', '--image', image, '--', `/bin/${name}`], {
+    env: { ...process.env, WEB_VM_STATS: statsFile },
+    timeout: VM_TIMEOUT_MS,
+  });
+  let stats = null;
+  if (existsSync(statsFile)) {
+    stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+    rmSync(statsFile, { force: true });
+  }
+  return { ...r, stats };
+}
+
+const pad = (s, n) => String(s).padStart(n);
+const fmt = (x, digits = 0) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
+const bins = workloads.map((name) => ({ name, path: compile(name) }));
+const image = nativeOnly ? null : buildImage(bins);
+const rows = [];
+let failures = 0;
+
+for (const { name, path } of bins) {
+  process.stderr.write(`bench: ${name}: native x${runs}...`);
+  const native = await runNative(path);
+  const row = { name, nativeMs: native.ms };
+  if (!nativeOnly) {
+    process.stderr.write(' vm...');
+    const vm = await runVm(image, name);
+    const ms = vm.stats?.ms ?? vm.ms;
+    Object.assign(row, {
+      vmMs: ms,
+      ratio: ms / native.ms,
+      mips: vm.stats?.instructions != null ? vm.stats.instructions / ms / 1000 : null,
+      rssMiB: vm.stats?.peakRssBytes != null ? vm.stats.peakRssBytes / 1048576 : null,
+    });
+    if (vm.status !== 0 || vm.stdout !== native.stdout) {
+      failures++;
+      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null }); // a failed run's time means nothing
+      row.note = vm.status !== 0 ? `VM exited ${vm.status}` : 'OUTPUT DIFFERS';
+      console.error(`\nbench: ${name}: ${row.note}\n--- native stdout\n${native.stdout}--- vm stdout\n${vm.stdout}--- vm stderr\n${vm.stderr.slice(0, 4000)}`);
+    } else if (!vm.stats) {
+      row.note = 'no WEB_VM_STATS file (wall time incl. startup)';
+    }
+  }
+  process.stderr.write(' done\n');
+  rows.push(row);
+}
+
+console.log('');
+console.log(`${'workload'.padEnd(10)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)}  note`);
+for (const r of rows) {
+  console.log(`${r.name.padEnd(10)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)}  ${r.note ?? ''}`);
+}
+process.exitCode = failures ? 1 : 0;

@@ -1,0 +1,150 @@
+import { writeFileSync } from 'node:fs';
+import { FileBlockDevice } from './file-device.js';
+import { runProgram, VmError } from '../vm/index.js';
+import type { Console } from '../vm/kernel/console.js';
+
+const USAGE = `usage: web-vm run --image FILE [--memory-mb N] [--cwd DIR] [--env K=V]... -- PROGRAM [ARG]...
+
+Runs a 32-bit x86 Linux program from an ext2 image. Exits with the
+program's status (128+N when killed by signal N).
+  --image FILE      ext2 image to mount as / (never written)
+  --memory-mb N     guest RAM in MiB (default 256)
+  --cwd DIR         working directory inside the image (default /)
+  --env K=V         set an environment variable (repeatable; replaces the default environment)
+Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
+WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes"} as JSON at exit.`;
+
+/** Messages a shell prints for a child killed by a signal (bash's strsignal wording). */
+const SIGNAL_TEXT: Record<number, string> = {
+  1: 'Hangup', 3: 'Quit', 4: 'Illegal instruction', 5: 'Trace/breakpoint trap', 6: 'Aborted', 7: 'Bus error',
+  8: 'Floating point exception', 9: 'Killed', 10: 'User defined signal 1', 11: 'Segmentation fault',
+  12: 'User defined signal 2', 14: 'Alarm clock', 15: 'Terminated', 16: 'Stack fault', 24: 'CPU time limit exceeded',
+  25: 'File size limit exceeded', 26: 'Virtual timer expired', 27: 'Profiling timer expired', 31: 'Bad system call',
+};
+
+interface Args {
+  image: string;
+  memoryMb: number;
+  cwd: string;
+  env: string[] | null;
+  argv: string[];
+}
+
+class UsageError extends Error {}
+
+function parse(argv: string[]): Args {
+  if (argv[0] !== 'run') throw new UsageError(argv.length === 0 ? 'missing command' : `unknown command '${argv[0]}'`);
+  const a: Args = { image: '', memoryMb: 256, cwd: '/', env: null, argv: [] };
+  let k = 1;
+  for (; k < argv.length; k++) {
+    const x = argv[k];
+    const val = (): string => {
+      if (k + 1 >= argv.length) throw new UsageError(`${x} needs a value`);
+      return argv[++k];
+    };
+    if (x === '--') {
+      k++;
+      break;
+    } else if (x === '--image') a.image = val();
+    else if (x === '--memory-mb') {
+      const v = val();
+      a.memoryMb = Number(v);
+      if (!Number.isInteger(a.memoryMb) || a.memoryMb < 4 || a.memoryMb > 3072) throw new UsageError(`--memory-mb must be an integer from 4 to 3072, got '${v}'`);
+    } else if (x === '--cwd') a.cwd = val();
+    else if (x === '--env') {
+      const v = val();
+      if (!v.includes('=')) throw new UsageError(`--env expects K=V, got '${v}'`);
+      (a.env ??= []).push(v);
+    } else if (x.startsWith('-')) throw new UsageError(`unknown option '${x}'`);
+    else break;
+  }
+  a.argv = argv.slice(k);
+  if (!a.image) throw new UsageError('--image is required');
+  if (a.argv.length === 0) throw new UsageError('no PROGRAM given');
+  return a;
+}
+
+/** Byte strings (one char per byte) from process arguments, which Node gives as UTF-16. */
+function toByteString(s: string): string {
+  const b = new TextEncoder().encode(s);
+  let out = '';
+  for (const x of b) out += String.fromCharCode(x);
+  return out;
+}
+
+class ProcessConsole implements Console {
+  private iter: AsyncIterator<Buffer> | null = null;
+  write(fd: 1 | 2, data: Uint8Array): void {
+    (fd === 1 ? process.stdout : process.stderr).write(data);
+  }
+  async read(): Promise<Uint8Array | null> {
+    this.iter ??= (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const r = await this.iter.next();
+    return r.done ? null : new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+  }
+  isTerminal(fd: number): boolean {
+    const s = fd === 0 ? process.stdin : fd === 1 ? process.stdout : process.stderr;
+    return (s as { isTTY?: boolean }).isTTY === true;
+  }
+  windowSize(): { rows: number; cols: number } {
+    return { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 };
+  }
+  done(): void {
+    if (this.iter) process.stdin.destroy();
+  }
+}
+
+/** The `web-vm` command. Returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`web-vm: ${e.message}\n${USAGE}\n`);
+      return 125;
+    }
+    throw e;
+  }
+  let dev: FileBlockDevice;
+  try {
+    dev = await FileBlockDevice.open(args.image);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String((e as Error).message);
+    process.stderr.write(`web-vm: cannot open image ${args.image}: ${why}\n`);
+    return 125;
+  }
+  const con = new ProcessConsole();
+  const t0 = performance.now();
+  const trace = process.env.WEB_VM_TRACE ? (l: string) => process.stderr.write(l + '\n') : undefined;
+  try {
+    const r = await runProgram({
+      device: dev,
+      argv: args.argv.map(toByteString),
+      env: (args.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin', 'HOME=/root', `TERM=${process.env.TERM ?? 'xterm'}`, 'LANG=C.UTF-8']).map(toByteString),
+      cwd: toByteString(args.cwd),
+      memoryMb: args.memoryMb,
+      console: con,
+      trace,
+    });
+    if (r.signal !== 0 && r.signal !== 2 && r.signal !== 13) {
+      process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
+    }
+    if (process.env.WEB_VM_STATS) {
+      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+      writeFileSync(process.env.WEB_VM_STATS, JSON.stringify(stats));
+    }
+    return r.exitCode;
+  } catch (e) {
+    if (e instanceof VmError) {
+      process.stderr.write(`${e.message}\n`);
+      return e.status;
+    }
+    process.stderr.write(`web-vm: internal error: ${(e as Error).stack ?? e}\n`);
+    return 125;
+  } finally {
+    con.done();
+    await dev.close();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The VM core's public API: runs in a browser worker and in Node alike
+ * (nothing here may touch the DOM or Node's modules).
+ */
+import { Ext2 } from './fs/ext2.js';
+import { FsError } from './fs/types.js';
+import { CallbackConsole, type Console } from './kernel/console.js';
+import { VmError } from './kernel/errors.js';
+import { Kernel } from './kernel/kernel.js';
+import type { BlockDevice } from './storage/block-device.js';
+
+export { MemoryBlockDevice, type BlockDevice } from './storage/block-device.js';
+export { VmError } from './kernel/errors.js';
+export type { Console } from './kernel/console.js';
+export { Kernel } from './kernel/kernel.js';
+
+export interface RunOptions {
+  device: BlockDevice;
+  argv: string[];
+  env?: string[];
+  cwd?: string;
+  memoryMb?: number;
+  stdout?: (data: Uint8Array) => void;
+  stderr?: (data: Uint8Array) => void;
+  stdin?: () => Promise<Uint8Array | null>;
+  /** Overrides stdout/stderr/stdin (a terminal, say). */
+  console?: Console;
+  /** Diagnostics (unknown syscalls, OOM kills). */
+  trace?: (line: string) => void;
+}
+
+export interface RunResult {
+  /** Shell-style status: the exit code, or 128 + the signal that killed it. */
+  exitCode: number;
+  /** Terminating signal, 0 if it exited. */
+  signal: number;
+  /** Guest instructions executed. */
+  instructions: number;
+}
+
+/** Mount the image and run one program to completion. Throws VmError for setup failures. */
+export async function runProgram(opts: RunOptions): Promise<RunResult> {
+  if (opts.argv.length === 0) throw new VmError('not-found', 'web-vm: no program given', 125);
+  let root: Ext2;
+  try {
+    root = await Ext2.mount(opts.device);
+  } catch (e) {
+    if (e instanceof FsError) throw new VmError('image', `web-vm: cannot mount the image: ${e.message}`, 125);
+    throw e;
+  }
+  const console =
+    opts.console ??
+    new CallbackConsole(opts.stdout ?? (() => {}), opts.stderr ?? (() => {}), opts.stdin ?? (async () => null));
+  const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null });
+  const env = opts.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', 'TERM=xterm-256color'];
+  const task = await kernel.spawn(opts.argv[0], opts.argv, env, opts.cwd ?? '/');
+  const exit = await kernel.run(task);
+  return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount };
+}

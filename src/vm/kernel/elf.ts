@@ -1,0 +1,206 @@
+import { AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from '../mem/address-space.js';
+import { PAGE_SIZE } from '../mem/layout.js';
+import {
+  AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN, AT_FLAGS, AT_GID, AT_HWCAP, AT_HWCAP2, AT_NULL, AT_PAGESZ, AT_PHDR,
+  AT_PHENT, AT_PHNUM, AT_PLATFORM, AT_RANDOM, AT_SECURE, AT_UID, AT_BASE,
+} from './abi/structs.js';
+import { VmError } from './errors.js';
+
+/**
+ * ELF32 i386 executables: validation, loading of PT_LOAD segments, and the
+ * initial process stack (System V i386 ABI, "Process Initialization";
+ * Linux fs/binfmt_elf.c create_elf_tables).
+ */
+const PT_LOAD = 1;
+const PT_INTERP = 3;
+const PT_PHDR = 6;
+const PT_GNU_STACK = 0x6474e551;
+const ET_EXEC = 2;
+const ET_DYN = 3;
+const EM_386 = 3;
+const PF_X = 1;
+const PF_W = 2;
+const PF_R = 4;
+
+/** Where an ET_DYN (static-PIE) program is placed; Linux's i386 ELF_ET_DYN_BASE without randomisation. */
+export const DYN_BASE = 0x56555000;
+/** Top of the user stack: a 32-bit process on a 64-bit Linux has 4 GiB less one page of address space. */
+export const STACK_TOP = 0xffffe000;
+export const STACK_SIZE = 8 * 1024 * 1024;
+/** CPUID.1:EDX as our CPU reports it (ops-control.ts cpuid), for AT_HWCAP. */
+export const HWCAP = (1 << 4) | (1 << 8) | (1 << 15);
+
+export interface Segment {
+  offset: number;
+  vaddr: number;
+  filesz: number;
+  memsz: number;
+  flags: number;
+}
+
+export interface ElfImage {
+  type: number;
+  entry: number;
+  phoff: number;
+  phnum: number;
+  segments: Segment[];
+  interp: string | null;
+  phdrVaddr: number;
+}
+
+function fail(path: string, why: string): never {
+  throw new VmError('exec-format', `${path}: ${why}`, 126);
+}
+
+/** Parse and validate; throws VmError('exec-format') with a clear reason. */
+export function parseElf(data: Uint8Array, path: string): ElfImage {
+  if (data.length < 4 || data[0] !== 0x7f || data[1] !== 0x45 || data[2] !== 0x4c || data[3] !== 0x46) {
+    fail(path, 'cannot execute binary file: Exec format error (not an ELF file)');
+  }
+  if (data.length < 52) fail(path, `truncated ELF header (${data.length} bytes, need 52)`);
+  if (data[4] !== 1) fail(path, data[4] === 2 ? 'is a 64-bit ELF; only 32-bit i386 programs run here' : `bad ELF class ${data[4]}`);
+  if (data[5] !== 1) fail(path, 'is a big-endian ELF; only i386 programs run here');
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const type = dv.getUint16(16, true);
+  const machine = dv.getUint16(18, true);
+  if (machine !== EM_386 && machine !== 6) fail(path, `is for machine ${machine}, not i386 (3)`);
+  if (type !== ET_EXEC && type !== ET_DYN) fail(path, `is not an executable (ELF type ${type})`);
+  const entry = dv.getUint32(24, true);
+  const phoff = dv.getUint32(28, true);
+  const phentsize = dv.getUint16(42, true);
+  const phnum = dv.getUint16(44, true);
+  if (phentsize !== 32) fail(path, `corrupt ELF: program header size ${phentsize}, expected 32`);
+  if (phnum === 0 || phnum > 256) fail(path, `corrupt ELF: ${phnum} program headers`);
+  if (phoff + phnum * 32 > data.length) fail(path, 'truncated ELF: program headers lie past the end of the file');
+  const segments: Segment[] = [];
+  let interp: string | null = null;
+  let phdrVaddr = -1;
+  for (let k = 0; k < phnum; k++) {
+    const o = phoff + k * 32;
+    const ptype = dv.getUint32(o, true);
+    const offset = dv.getUint32(o + 4, true);
+    const vaddr = dv.getUint32(o + 8, true);
+    const filesz = dv.getUint32(o + 16, true);
+    const memsz = dv.getUint32(o + 20, true);
+    const flags = dv.getUint32(o + 24, true);
+    if (ptype === PT_LOAD) {
+      if (filesz > memsz) fail(path, `corrupt ELF: segment ${k} has file size ${filesz} > memory size ${memsz}`);
+      if (offset + filesz > data.length) fail(path, `truncated ELF: segment ${k} needs bytes up to ${offset + filesz}, file has ${data.length}`);
+      if ((vaddr & (PAGE_SIZE - 1)) !== (offset & (PAGE_SIZE - 1))) fail(path, `corrupt ELF: segment ${k} is not page-congruent`);
+      if (vaddr + memsz > STACK_TOP - STACK_SIZE) fail(path, `corrupt ELF: segment ${k} extends to 0x${(vaddr + memsz).toString(16)}`);
+      segments.push({ offset, vaddr, filesz, memsz, flags });
+    } else if (ptype === PT_INTERP) {
+      if (offset + filesz > data.length || filesz === 0) fail(path, 'truncated ELF: bad PT_INTERP');
+      let end = offset + filesz;
+      while (end > offset && data[end - 1] === 0) end--;
+      interp = String.fromCharCode(...data.subarray(offset, end));
+    } else if (ptype === PT_PHDR) {
+      phdrVaddr = vaddr;
+    } else if (ptype === PT_GNU_STACK) {
+      // Executable stacks are not honoured: the stack is mapped RW.
+    }
+  }
+  if (segments.length === 0) fail(path, 'corrupt ELF: no loadable segments');
+  return { type, entry, phoff, phnum, segments, interp, phdrVaddr };
+}
+
+export interface LoadedImage {
+  entry: number;
+  phdr: number;
+  phnum: number;
+  brk: number;
+  base: number;
+}
+
+/** Map the segments of `elf` into `as` (copying file bytes) and set up brk. */
+export function loadElf(as: AddressSpace, elf: ElfImage, data: Uint8Array, path: string): LoadedImage {
+  const base = elf.type === ET_DYN ? DYN_BASE : 0;
+  let end = 0;
+  let phdr = elf.phdrVaddr >= 0 ? elf.phdrVaddr + base : -1;
+  for (const seg of elf.segments) {
+    const start = (seg.vaddr + base) & ~(PAGE_SIZE - 1);
+    const stop = seg.vaddr + base + seg.memsz;
+    if (stop <= start && seg.memsz === 0) continue;
+    let prot = 0;
+    if (seg.flags & PF_R) prot |= PROT_READ;
+    if (seg.flags & PF_W) prot |= PROT_WRITE;
+    if (seg.flags & PF_X) prot |= PROT_EXEC;
+    if (start < 0x1000) fail(path, 'corrupt ELF: segment maps the zero page');
+    as.map(start, stop - start, prot);
+    as.load(seg.vaddr + base, data.subarray(seg.offset, seg.offset + seg.filesz));
+    if (stop > end) end = stop;
+    if (phdr < 0 && elf.phoff >= seg.offset && elf.phoff + elf.phnum * 32 <= seg.offset + seg.filesz) {
+      phdr = seg.vaddr + base + (elf.phoff - seg.offset);
+    }
+  }
+  const brk = (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+  as.brkStart = brk;
+  as.brk = brk;
+  return { entry: (elf.entry + base) >>> 0, phdr: phdr < 0 ? 0 : phdr, phnum: elf.phnum, brk, base };
+}
+
+export interface StackInfo {
+  argv: string[];
+  envp: string[];
+  execfn: string;
+  uid: number;
+  gid: number;
+  random: Uint8Array;
+}
+
+/** Map the stack and lay out argc/argv/envp/auxv; returns the initial ESP. */
+export function buildStack(as: AddressSpace, img: LoadedImage, info: StackInfo): number {
+  as.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE);
+  as.mmapTop = STACK_TOP - STACK_SIZE - 0x100000;
+  let sp = STACK_TOP;
+  const enc = (s: string): Uint8Array => {
+    const b = new Uint8Array(s.length + 1);
+    for (let k = 0; k < s.length; k++) b[k] = s.charCodeAt(k) & 0xff;
+    return b;
+  };
+  const pushBytes = (b: Uint8Array): number => {
+    sp -= b.length;
+    as.write(sp, b);
+    return sp;
+  };
+  // Strings at the top: execfn, environment, arguments (as Linux does, highest first).
+  const execfnAddr = pushBytes(enc(info.execfn));
+  const envAddrs = info.envp.map((e) => 0).slice();
+  for (let k = info.envp.length - 1; k >= 0; k--) envAddrs[k] = pushBytes(enc(info.envp[k]));
+  const argAddrs = info.argv.map(() => 0);
+  for (let k = info.argv.length - 1; k >= 0; k--) argAddrs[k] = pushBytes(enc(info.argv[k]));
+  const platform = pushBytes(enc('i686'));
+  sp &= ~15;
+  const random = pushBytes(info.random.subarray(0, 16));
+  sp &= ~15;
+  const aux: [number, number][] = [
+    [AT_HWCAP, HWCAP],
+    [AT_PAGESZ, PAGE_SIZE],
+    [AT_CLKTCK, 100],
+    [AT_PHDR, img.phdr],
+    [AT_PHENT, 32],
+    [AT_PHNUM, img.phnum],
+    [AT_BASE, 0],
+    [AT_FLAGS, 0],
+    [AT_ENTRY, img.entry],
+    [AT_UID, info.uid],
+    [AT_EUID, info.uid],
+    [AT_GID, info.gid],
+    [AT_EGID, info.gid],
+    [AT_SECURE, 0],
+    [AT_RANDOM, random],
+    [AT_HWCAP2, 0],
+    [AT_EXECFN, execfnAddr],
+    [AT_PLATFORM, platform],
+    [AT_NULL, 0],
+  ];
+  const words: number[] = [info.argv.length, ...argAddrs, 0, ...envAddrs, 0];
+  for (const [k, v] of aux) words.push(k, v);
+  sp -= words.length * 4;
+  sp &= ~15;
+  const buf = new Uint8Array(words.length * 4);
+  const dv = new DataView(buf.buffer);
+  words.forEach((w, k) => dv.setUint32(k * 4, w >>> 0, true));
+  as.write(sp, buf);
+  return sp;
+}

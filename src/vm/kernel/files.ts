@@ -1,0 +1,125 @@
+import { EBADF, EINVAL, EISDIR, ENOTDIR, EROFS, ESPIPE } from './abi/errno.js';
+import { O_ACCMODE, O_RDONLY } from './abi/structs.js';
+import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, type DirEntry, type Inode, type Stat } from '../fs/types.js';
+import type { Console } from './console.js';
+import { SyscallError } from './errors.js';
+
+/**
+ * An open file description (what fds point at; dup shares it, with its
+ * offset and status flags).
+ */
+export abstract class OpenFile {
+  pos = 0;
+  constructor(public flags: number, readonly path: string) {}
+  get readable(): boolean {
+    return (this.flags & O_ACCMODE) !== 1;
+  }
+  get writable(): boolean {
+    return (this.flags & O_ACCMODE) !== O_RDONLY;
+  }
+  abstract stat(): Stat;
+  /** Read up to `len` bytes at `pos` (or the file offset when pos is null, advancing it). */
+  abstract read(len: number, pos: number | null): Promise<Uint8Array> | Uint8Array;
+  abstract write(data: Uint8Array, pos: number | null): Promise<number> | number;
+  /** New offset for lseek, or throws ESPIPE. */
+  seek(off: number, whence: number): number {
+    let base: number;
+    if (whence === 0) base = 0;
+    else if (whence === 1) base = this.pos;
+    else if (whence === 2) base = this.stat().size;
+    else throw new SyscallError(EINVAL);
+    const p = base + off;
+    if (p < 0) throw new SyscallError(EINVAL);
+    this.pos = p;
+    return p;
+  }
+  isTerminal(): boolean {
+    return false;
+  }
+  /** For getdents64. */
+  inode(): Inode | null {
+    return null;
+  }
+}
+
+/** A file or directory of a filesystem. */
+export class InodeFile extends OpenFile {
+  /** Directory listing snapshot for getdents64, taken at the first call. */
+  entries: DirEntry[] | null = null;
+  constructor(readonly ino: Inode, flags: number, path: string) {
+    super(flags, path);
+  }
+  stat(): Stat {
+    return this.ino.stat();
+  }
+  override inode(): Inode {
+    return this.ino;
+  }
+  async read(len: number, pos: number | null): Promise<Uint8Array> {
+    if (!this.readable) throw new SyscallError(EBADF);
+    const type = this.ino.mode & S_IFMT;
+    if (type === S_IFDIR) throw new SyscallError(EISDIR);
+    const at = pos ?? this.pos;
+    const data = await this.ino.fs.read(this.ino, at, len);
+    if (pos === null) this.pos = at + data.length;
+    return data;
+  }
+  write(_data: Uint8Array, _pos: number | null): number {
+    if (!this.writable) throw new SyscallError(EBADF);
+    if ((this.ino.mode & S_IFMT) === S_IFDIR) throw new SyscallError(EISDIR);
+    throw new SyscallError(EROFS, 'the root filesystem is read-only');
+  }
+  override seek(off: number, whence: number): number {
+    if ((this.ino.mode & S_IFMT) === S_IFDIR && whence === 0 && off === 0) {
+      this.entries = null;
+    }
+    return super.seek(off, whence);
+  }
+  async listing(): Promise<DirEntry[]> {
+    if ((this.ino.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(ENOTDIR);
+    if (this.entries === null) this.entries = await this.ino.fs.readdir(this.ino);
+    return this.entries;
+  }
+}
+
+/** fd 0/1/2 wired to the VM's console. */
+export class ConsoleFile extends OpenFile {
+  constructor(private readonly console: Console, private readonly fd: 0 | 1 | 2, flags: number) {
+    super(flags, fd === 0 ? '/dev/stdin' : fd === 1 ? '/dev/stdout' : '/dev/stderr');
+  }
+  override isTerminal(): boolean {
+    return this.console.isTerminal(this.fd);
+  }
+  stat(): Stat {
+    const tty = this.isTerminal();
+    return {
+      dev: 0x16, ino: 3 + this.fd, mode: tty ? S_IFCHR | 0o620 : S_IFIFO | 0o600, nlink: 1, uid: 0, gid: tty ? 5 : 0,
+      rdev: tty ? (136 << 8) : 0, size: 0, blksize: tty ? 1024 : 4096, blocks: 0,
+      atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, ctimeSec: 0, ctimeNsec: 0,
+    };
+  }
+  /** Input bytes received but not yet read (a read asked for fewer). */
+  private pending: Uint8Array | null = null;
+
+  async read(len: number, _pos: number | null): Promise<Uint8Array> {
+    if (this.fd !== 0 && !this.isTerminal()) throw new SyscallError(EBADF);
+    let data = this.pending;
+    this.pending = null;
+    if (data === null) data = await this.console.read();
+    if (data === null) return new Uint8Array(0);
+    if (data.length > len) {
+      this.pending = data.subarray(len);
+      return data.subarray(0, len);
+    }
+    return data;
+  }
+  write(data: Uint8Array, _pos: number | null): number {
+    if (this.fd === 0 && !this.isTerminal()) throw new SyscallError(EBADF);
+    this.console.write(this.fd === 2 ? 2 : 1, data.slice());
+    return data.length;
+  }
+  override seek(): number {
+    throw new SyscallError(ESPIPE);
+  }
+}
+

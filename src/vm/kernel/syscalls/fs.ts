@@ -1,0 +1,451 @@
+import { EBADF, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ERANGE, EROFS, EOVERFLOW, EACCES } from '../abi/errno.js';
+import * as S from '../abi/structs.js';
+import * as N from '../abi/syscalls.js';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode, type Stat } from '../../fs/types.js';
+import { resolve } from '../../fs/path.js';
+import { SyscallError } from '../errors.js';
+import { InodeFile, OpenFile } from '../files.js';
+import { absolutePath, type Kernel } from '../kernel.js';
+import type { Task } from '../task.js';
+import { bytesToString, encodeString, type SyscallTable } from './types.js';
+
+/** File and directory system calls over the (read-only, for now) root filesystem. */
+
+function fileOf(t: Task, fd: number): OpenFile {
+  const e = t.getFd(fd);
+  if (e === null) throw new SyscallError(EBADF);
+  return e.file;
+}
+
+function pathArg(t: Task, addr: number): string {
+  if (addr === 0) throw new SyscallError(EFAULT);
+  const s = t.as.readCString(addr, 4097);
+  if (s === null) throw new SyscallError(ENAMETOOLONG);
+  return s;
+}
+
+/** Directory a *at() path is relative to. */
+function dirOf(t: Task, dirfd: number, path: string): Inode {
+  if (path.startsWith('/') || dirfd === S.AT_FDCWD) return t.cwd;
+  const f = fileOf(t, dirfd);
+  const ino = f.inode();
+  if (ino === null) throw new SyscallError(ENOTDIR);
+  if ((ino.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(ENOTDIR);
+  return ino;
+}
+
+async function lookupAt(t: Task, dirfd: number, path: string, follow: boolean, emptyPath = false): Promise<Inode> {
+  if (path === '' && emptyPath) {
+    const ino = dirfd === S.AT_FDCWD ? t.cwd : fileOf(t, dirfd).inode();
+    if (ino === null) throw new SyscallError(EBADF);
+    return ino;
+  }
+  if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) path = t.exePath;
+  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow });
+}
+
+function writeStat64(t: Task, addr: number, st: Stat): void {
+  const b = new Uint8Array(S.STAT64_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setBigUint64(S.STAT64_DEV, BigInt(st.dev), true);
+  dv.setUint32(S.STAT64_INO32, st.ino >>> 0, true);
+  dv.setUint32(S.STAT64_MODE, st.mode, true);
+  dv.setUint32(S.STAT64_NLINK, st.nlink, true);
+  dv.setUint32(S.STAT64_UID, st.uid, true);
+  dv.setUint32(S.STAT64_GID, st.gid, true);
+  dv.setBigUint64(S.STAT64_RDEV, BigInt(st.rdev), true);
+  dv.setBigInt64(S.STAT64_SIZE_FIELD, BigInt(st.size), true);
+  dv.setUint32(S.STAT64_BLKSIZE, st.blksize, true);
+  dv.setBigUint64(S.STAT64_BLOCKS, BigInt(st.blocks), true);
+  dv.setUint32(S.STAT64_ATIME, st.atimeSec >>> 0, true);
+  dv.setUint32(S.STAT64_ATIME_NSEC, st.atimeNsec, true);
+  dv.setUint32(S.STAT64_MTIME, st.mtimeSec >>> 0, true);
+  dv.setUint32(S.STAT64_MTIME_NSEC, st.mtimeNsec, true);
+  dv.setUint32(S.STAT64_CTIME, st.ctimeSec >>> 0, true);
+  dv.setUint32(S.STAT64_CTIME_NSEC, st.ctimeNsec, true);
+  dv.setBigUint64(S.STAT64_INO, BigInt(st.ino), true);
+  t.as.write(addr, b);
+}
+
+function writeOldStat(t: Task, addr: number, st: Stat): void {
+  if (st.size > 0x7fffffff || st.ino > 0xffffffff) throw new SyscallError(EOVERFLOW);
+  const b = new Uint8Array(S.STAT_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(S.STAT_DEV, st.dev, true);
+  dv.setUint32(S.STAT_INO, st.ino, true);
+  dv.setUint16(S.STAT_MODE, st.mode, true);
+  dv.setUint16(S.STAT_NLINK, st.nlink, true);
+  dv.setUint16(S.STAT_UID, st.uid, true);
+  dv.setUint16(S.STAT_GID, st.gid, true);
+  dv.setUint32(S.STAT_RDEV, st.rdev, true);
+  dv.setUint32(S.STAT_SIZE_FIELD, st.size, true);
+  dv.setUint32(S.STAT_BLKSIZE, st.blksize, true);
+  dv.setUint32(S.STAT_BLOCKS, st.blocks, true);
+  dv.setUint32(S.STAT_ATIME, st.atimeSec, true);
+  dv.setUint32(S.STAT_MTIME, st.mtimeSec, true);
+  dv.setUint32(S.STAT_CTIME, st.ctimeSec, true);
+  t.as.write(addr, b);
+}
+
+function writeStatx(t: Task, addr: number, st: Stat): void {
+  const b = new Uint8Array(S.STATX_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(S.STATX_MASK, S.STATX_BASIC_STATS, true);
+  dv.setUint32(S.STATX_BLKSIZE, st.blksize, true);
+  dv.setUint32(S.STATX_NLINK, st.nlink, true);
+  dv.setUint32(S.STATX_UID, st.uid, true);
+  dv.setUint32(S.STATX_GID, st.gid, true);
+  dv.setUint16(S.STATX_MODE, st.mode, true);
+  dv.setBigUint64(S.STATX_INO, BigInt(st.ino), true);
+  dv.setBigUint64(S.STATX_SIZE_FIELD, BigInt(st.size), true);
+  dv.setBigUint64(S.STATX_BLOCKS, BigInt(st.blocks), true);
+  const ts = (off: number, sec: number, nsec: number): void => {
+    dv.setBigInt64(off, BigInt(sec), true);
+    dv.setUint32(off + 8, nsec, true);
+  };
+  ts(S.STATX_ATIME, st.atimeSec, st.atimeNsec);
+  ts(S.STATX_MTIME, st.mtimeSec, st.mtimeNsec);
+  ts(S.STATX_CTIME, st.ctimeSec, st.ctimeNsec);
+  dv.setUint32(S.STATX_RDEV_MAJOR, (st.rdev >>> 8) & 0xfff, true);
+  dv.setUint32(S.STATX_RDEV_MINOR, (st.rdev & 0xff) | ((st.rdev >>> 12) & ~0xff), true);
+  dv.setUint32(S.STATX_DEV_MAJOR, (st.dev >>> 8) & 0xfff, true);
+  dv.setUint32(S.STATX_DEV_MINOR, (st.dev & 0xff) | ((st.dev >>> 12) & ~0xff), true);
+  t.as.write(addr, b);
+}
+
+function isWriteOpen(flags: number): boolean {
+  return (flags & S.O_ACCMODE) !== S.O_RDONLY || (flags & S.O_TRUNC) !== 0;
+}
+
+async function openAt(t: Task, dirfd: number, pathAddr: number, flags: number, _mode: number): Promise<number> {
+  const path = pathArg(t, pathAddr);
+  let ino: Inode;
+  try {
+    ino = await lookupAt(t, dirfd, path, (flags & S.O_NOFOLLOW) === 0);
+  } catch (e) {
+    if (e instanceof Error && 'errno' in e && (e as { errno: number }).errno === ENOENT && (flags & S.O_CREAT)) {
+      throw new SyscallError(EROFS);
+    }
+    throw e;
+  }
+  const type = ino.mode & S_IFMT;
+  if ((flags & S.O_CREAT) && (flags & S.O_EXCL)) throw new SyscallError(17 /* EEXIST */);
+  if (type === S_IFLNK && (flags & S.O_NOFOLLOW) && !(flags & S.O_PATH)) throw new SyscallError(ELOOP);
+  if ((flags & S.O_DIRECTORY) && type !== S_IFDIR) throw new SyscallError(ENOTDIR);
+  if (!(flags & S.O_PATH)) {
+    if (type === S_IFDIR && isWriteOpen(flags)) throw new SyscallError(21 /* EISDIR */);
+    if (isWriteOpen(flags)) throw new SyscallError(EROFS);
+  }
+  const file = new InodeFile(ino, flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC), absolutePath(t.cwdPath, path));
+  return t.allocFd(file, (flags & S.O_CLOEXEC) !== 0);
+}
+
+function doRead(t: Task, fd: number, buf: number, count: number, pos: number | null): Promise<number> | number {
+  const f = fileOf(t, fd);
+  if (count < 0) throw new SyscallError(EINVAL);
+  if (count === 0) return 0;
+  const r = f.read(Math.min(count, 1 << 24), pos);
+  if (r instanceof Promise) return r.then((data) => copyOut(t, buf, data));
+  return copyOut(t, buf, r);
+}
+
+function copyOut(t: Task, buf: number, data: Uint8Array): number {
+  t.as.write(buf, data);
+  return data.length;
+}
+
+function doWrite(t: Task, fd: number, buf: number, count: number, pos: number | null): number | Promise<number> {
+  const f = fileOf(t, fd);
+  if (count < 0) throw new SyscallError(EINVAL);
+  const data = t.as.read(buf, count);
+  return f.write(data, pos);
+}
+
+function readIovecs(t: Task, iov: number, n: number): [number, number][] {
+  if (n < 0 || n > 1024) throw new SyscallError(EINVAL);
+  const out: [number, number][] = [];
+  for (let k = 0; k < n; k++) out.push([t.as.read32(iov + k * 8), t.as.read32(iov + k * 8 + 4)]);
+  return out;
+}
+
+async function readv(t: Task, fd: number, iov: number, n: number): Promise<number> {
+  const vecs = readIovecs(t, iov, n);
+  let total = 0;
+  for (const [base, len] of vecs) {
+    if (len === 0) continue;
+    const got = await doRead(t, fd, base, len, null);
+    total += got;
+    if (got < len) break;
+  }
+  return total;
+}
+
+async function writev(t: Task, fd: number, iov: number, n: number): Promise<number> {
+  const vecs = readIovecs(t, iov, n);
+  const f = fileOf(t, fd);
+  const parts = vecs.filter(([, len]) => len > 0).map(([base, len]) => t.as.read(base, len));
+  const size = parts.reduce((a, p) => a + p.length, 0);
+  const all = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return f.write(all, null);
+}
+
+async function getdents64(t: Task, fd: number, dirp: number, count: number): Promise<number> {
+  const f = fileOf(t, fd);
+  if (!(f instanceof InodeFile)) throw new SyscallError(ENOTDIR);
+  const entries = await f.listing();
+  const out = new Uint8Array(Math.min(count, 1 << 20));
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  while (f.pos < entries.length) {
+    const e = entries[f.pos];
+    const reclen = (19 + e.name.length + 1 + 7) & ~7;
+    if (o + reclen > out.length) break;
+    dv.setBigUint64(o, BigInt(e.ino), true);
+    dv.setBigInt64(o + 8, BigInt(f.pos + 1), true);
+    dv.setUint16(o + 16, reclen, true);
+    out[o + 18] = e.type;
+    for (let k = 0; k < e.name.length; k++) out[o + 19 + k] = e.name.charCodeAt(k);
+    out[o + 19 + e.name.length] = 0;
+    o += reclen;
+    f.pos++;
+  }
+  if (o === 0 && f.pos < entries.length) throw new SyscallError(EINVAL);
+  t.as.write(dirp, out.subarray(0, o));
+  return o;
+}
+
+async function readlinkAt(t: Task, dirfd: number, pathAddr: number, buf: number, size: number): Promise<number> {
+  const path = pathArg(t, pathAddr);
+  if (size <= 0) throw new SyscallError(EINVAL);
+  let target: string;
+  if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) target = t.exePath;
+  else {
+    const ino = await lookupAt(t, dirfd, path, false);
+    if ((ino.mode & S_IFMT) !== S_IFLNK) throw new SyscallError(EINVAL);
+    target = await ino.fs.readlink(ino);
+  }
+  const b = encodeString(target).subarray(0, Math.min(target.length, size));
+  t.as.write(buf, b);
+  return b.length;
+}
+
+async function accessAt(t: Task, dirfd: number, pathAddr: number, mode: number, flags: number): Promise<number> {
+  const path = pathArg(t, pathAddr);
+  const ino = await lookupAt(t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0);
+  if (mode & 2) {
+    // W_OK: the root filesystem is read-only until the filesystem issue.
+    if (ino.fs.readOnly) throw new SyscallError(EROFS);
+  }
+  if (mode & 1) {
+    if ((ino.mode & S_IFMT) !== S_IFDIR && (ino.mode & 0o111) === 0) throw new SyscallError(EACCES);
+  }
+  return 0;
+}
+
+async function statAt(t: Task, dirfd: number, pathAddr: number, buf: number, flags: number, kind: 'stat64' | 'old' | 'statx'): Promise<number> {
+  const path = pathArg(t, pathAddr);
+  const ino = await lookupAt(t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0);
+  const st = ino.stat();
+  if (kind === 'stat64') writeStat64(t, buf, st);
+  else if (kind === 'statx') writeStatx(t, buf, st);
+  else writeOldStat(t, buf, st);
+  return 0;
+}
+
+function llseek(t: Task, fd: number, hi: number, lo: number, result: number, whence: number): number {
+  const f = fileOf(t, fd);
+  const off = hi * 4294967296 + (lo >>> 0);
+  const p = f.seek(off, whence);
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, BigInt(p), true);
+  t.as.write(result, b);
+  return 0;
+}
+
+function lseek(t: Task, fd: number, off: number, whence: number): number {
+  const f = fileOf(t, fd);
+  const p = f.seek(off, whence);
+  if (p > 0x7fffffff) throw new SyscallError(EOVERFLOW);
+  return p;
+}
+
+function getcwd(t: Task, buf: number, size: number): number {
+  const b = encodeString(t.cwdPath);
+  if (size < b.length) throw new SyscallError(ERANGE);
+  t.as.write(buf, b);
+  return b.length;
+}
+
+async function chdir(t: Task, pathAddr: number): Promise<number> {
+  const path = pathArg(t, pathAddr);
+  const ino = await lookupAt(t, S.AT_FDCWD, path, true);
+  if ((ino.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(ENOTDIR);
+  t.cwd = ino;
+  t.cwdPath = absolutePath(t.cwdPath, path);
+  return 0;
+}
+
+function fchdir(t: Task, fd: number): number {
+  const f = fileOf(t, fd);
+  const ino = f.inode();
+  if (ino === null || (ino.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(ENOTDIR);
+  t.cwd = ino;
+  t.cwdPath = f.path;
+  return 0;
+}
+
+function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number {
+  const f = fileOf(t, fd);
+  const tty = f.isTerminal();
+  switch (req >>> 0) {
+    case S.TCGETS: {
+      if (!tty) throw new SyscallError(ENOTTY);
+      const b = new Uint8Array(S.TERMIOS_SIZE);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(S.TERMIOS_IFLAG, S.ICRNL, true);
+      dv.setUint32(S.TERMIOS_OFLAG, S.OPOST | S.ONLCR, true);
+      dv.setUint32(S.TERMIOS_CFLAG, S.B38400 | S.CS8 | S.CREAD, true);
+      dv.setUint32(S.TERMIOS_LFLAG, S.ISIG | S.ICANON | S.ECHO | S.ECHOE | S.ECHOK | S.IEXTEN | S.ECHOCTL | S.ECHOKE, true);
+      const cc = S.TERMIOS_CC;
+      b[cc + S.VINTR] = 3; b[cc + S.VQUIT] = 0x1c; b[cc + S.VERASE] = 0x7f; b[cc + S.VKILL] = 0x15; b[cc + S.VEOF] = 4;
+      b[cc + S.VMIN] = 1; b[cc + S.VSTART] = 0x11; b[cc + S.VSTOP] = 0x13; b[cc + S.VSUSP] = 0x1a; b[cc + S.VWERASE] = 0x17;
+      b[cc + S.VLNEXT] = 0x16; b[cc + S.VREPRINT] = 0x12;
+      t.as.write(arg, b);
+      return 0;
+    }
+    case S.TCSETS: case S.TCSETSW: case S.TCSETSF:
+      if (!tty) throw new SyscallError(ENOTTY);
+      return 0;
+    case S.TIOCGWINSZ: {
+      if (!tty) throw new SyscallError(ENOTTY);
+      const { rows, cols } = k.console.windowSize();
+      const b = new Uint8Array(8);
+      const dv = new DataView(b.buffer);
+      dv.setUint16(0, rows, true);
+      dv.setUint16(2, cols, true);
+      t.as.write(arg, b);
+      return 0;
+    }
+    case S.TIOCGPGRP:
+      if (!tty) throw new SyscallError(ENOTTY);
+      t.as.write32(arg, t.pid);
+      return 0;
+    case S.TIOCSPGRP:
+      if (!tty) throw new SyscallError(ENOTTY);
+      return 0;
+    case S.FIONBIO:
+      return 0;
+  }
+  throw new SyscallError(ENOTTY);
+}
+
+function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
+  const e = t.getFd(fd);
+  if (e === null) throw new SyscallError(EBADF);
+  switch (cmd) {
+    case S.F_DUPFD:
+    case S.F_DUPFD_CLOEXEC:
+      if (arg < 0 || arg >= 1024) throw new SyscallError(EINVAL);
+      return t.allocFd(e.file, cmd === S.F_DUPFD_CLOEXEC, arg);
+    case S.F_GETFD:
+      return e.cloexec ? S.FD_CLOEXEC : 0;
+    case S.F_SETFD:
+      e.cloexec = (arg & S.FD_CLOEXEC) !== 0;
+      return 0;
+    case S.F_GETFL:
+      return e.file.flags | S.O_LARGEFILE;
+    case S.F_SETFL: {
+      const settable = S.O_APPEND | S.O_NONBLOCK | S.O_NOATIME | 0o20000 /* O_ASYNC */ | 0o40000 /* O_DIRECT */;
+      e.file.flags = (e.file.flags & ~settable) | (arg & settable);
+      return 0;
+    }
+    case S.F_GETLK: case S.F_SETLK: case S.F_SETLKW: case S.F_GETLK64: case S.F_SETLK64: case S.F_SETLKW64:
+      return 0;
+  }
+  throw new SyscallError(EINVAL);
+}
+
+function dup2(t: Task, oldfd: number, newfd: number, flags: number, isDup3: boolean): number {
+  const e = t.getFd(oldfd);
+  if (e === null) throw new SyscallError(EBADF);
+  if (newfd < 0 || newfd >= 1024) throw new SyscallError(EBADF);
+  if (oldfd === newfd) {
+    if (isDup3) throw new SyscallError(EINVAL);
+    return newfd;
+  }
+  while (t.fds.length <= newfd) t.fds.push(null);
+  t.fds[newfd] = { file: e.file, cloexec: (flags & S.O_CLOEXEC) !== 0 };
+  return newfd;
+}
+
+function close(t: Task, fd: number): number {
+  if (t.getFd(fd) === null) throw new SyscallError(EBADF);
+  t.fds[fd] = null;
+  return 0;
+}
+
+const erofs = (): number => {
+  throw new SyscallError(EROFS, 'the root filesystem is read-only');
+};
+
+export const fsSyscalls: SyscallTable = {
+  [N.NR_read]: (_k, t, fd, buf, count) => doRead(t, fd, buf, count, null),
+  [N.NR_write]: (_k, t, fd, buf, count) => doWrite(t, fd, buf, count, null),
+  [N.NR_pread64]: (_k, t, fd, buf, count, lo, hi) => doRead(t, fd, buf, count, hi * 4294967296 + (lo >>> 0)),
+  [N.NR_pwrite64]: (_k, t, fd, buf, count, lo, hi) => doWrite(t, fd, buf, count, hi * 4294967296 + (lo >>> 0)),
+  [N.NR_readv]: (_k, t, fd, iov, n) => readv(t, fd, iov, n),
+  [N.NR_writev]: (_k, t, fd, iov, n) => writev(t, fd, iov, n),
+  [N.NR_open]: (_k, t, path, flags, mode) => openAt(t, S.AT_FDCWD, path, flags, mode),
+  [N.NR_openat]: (_k, t, dirfd, path, flags, mode) => openAt(t, dirfd, path, flags, mode),
+  [N.NR_close]: (_k, t, fd) => close(t, fd),
+  [N.NR_stat64]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, 0, 'stat64'),
+  [N.NR_lstat64]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, S.AT_SYMLINK_NOFOLLOW, 'stat64'),
+  [N.NR_fstat64]: (_k, t, fd, buf) => {
+    writeStat64(t, buf, fileOf(t, fd).stat());
+    return 0;
+  },
+  [N.NR_fstatat64]: (_k, t, dirfd, path, buf, flags) => statAt(t, dirfd, path, buf, flags, 'stat64'),
+  [N.NR_stat]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, 0, 'old'),
+  [N.NR_lstat]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, S.AT_SYMLINK_NOFOLLOW, 'old'),
+  [N.NR_fstat]: (_k, t, fd, buf) => {
+    writeOldStat(t, buf, fileOf(t, fd).stat());
+    return 0;
+  },
+  [N.NR_statx]: (_k, t, dirfd, path, flags, _mask, buf) => statAt(t, dirfd, path, buf, flags, 'statx'),
+  [N.NR_lseek]: (_k, t, fd, off, whence) => lseek(t, fd, off, whence),
+  [N.NR__llseek]: (_k, t, fd, hi, lo, result, whence) => llseek(t, fd, hi, lo, result, whence),
+  [N.NR_getdents64]: (_k, t, fd, dirp, count) => getdents64(t, fd, dirp, count),
+  [N.NR_readlink]: (_k, t, path, buf, size) => readlinkAt(t, S.AT_FDCWD, path, buf, size),
+  [N.NR_readlinkat]: (_k, t, dirfd, path, buf, size) => readlinkAt(t, dirfd, path, buf, size),
+  [N.NR_access]: (_k, t, path, mode) => accessAt(t, S.AT_FDCWD, path, mode, 0),
+  [N.NR_faccessat]: (_k, t, dirfd, path, mode) => accessAt(t, dirfd, path, mode, 0),
+  [N.NR_faccessat2]: (_k, t, dirfd, path, mode, flags) => accessAt(t, dirfd, path, mode, flags),
+  [N.NR_getcwd]: (_k, t, buf, size) => getcwd(t, buf, size),
+  [N.NR_chdir]: (_k, t, path) => chdir(t, path),
+  [N.NR_fchdir]: (_k, t, fd) => fchdir(t, fd),
+  [N.NR_ioctl]: (k, t, fd, req, arg) => ioctl(k, t, fd, req, arg),
+  [N.NR_fcntl]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg),
+  [N.NR_fcntl64]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg),
+  [N.NR_dup]: (_k, t, fd) => {
+    const e = t.getFd(fd);
+    if (e === null) throw new SyscallError(EBADF);
+    return t.allocFd(e.file, false);
+  },
+  [N.NR_dup2]: (_k, t, a, b) => dup2(t, a, b, 0, false),
+  [N.NR_dup3]: (_k, t, a, b, flags) => dup2(t, a, b, flags, true),
+  [N.NR_fsync]: (_k, t, fd) => (fileOf(t, fd), 0),
+  [N.NR_fdatasync]: (_k, t, fd) => (fileOf(t, fd), 0),
+  [N.NR_sync]: () => 0,
+  [N.NR_mkdir]: erofs, [N.NR_mkdirat]: erofs, [N.NR_rmdir]: erofs, [N.NR_unlink]: erofs, [N.NR_unlinkat]: erofs,
+  [N.NR_rename]: erofs, [N.NR_renameat]: erofs, [N.NR_renameat2]: erofs, [N.NR_link]: erofs, [N.NR_linkat]: erofs,
+  [N.NR_symlink]: erofs, [N.NR_symlinkat]: erofs, [N.NR_chmod]: erofs, [N.NR_fchmodat]: erofs, [N.NR_chown32]: erofs,
+  [N.NR_lchown32]: erofs, [N.NR_fchownat]: erofs, [N.NR_utimensat]: erofs, [N.NR_truncate64]: erofs,
+  [N.NR_mknod]: erofs, [N.NR_mknodat]: erofs, [N.NR_creat]: erofs,
+};
+
+void S_IFREG;

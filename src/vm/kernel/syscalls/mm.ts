@@ -1,0 +1,134 @@
+import { PAGE_SIZE } from '../../mem/layout.js';
+import { PTE_VALID } from '../../mem/address-space.js';
+import { EBADF, EINVAL, ENODEV, ENOMEM, EEXIST, EACCES } from '../abi/errno.js';
+import * as S from '../abi/structs.js';
+import * as N from '../abi/syscalls.js';
+import { SyscallError } from '../errors.js';
+import { InodeFile } from '../files.js';
+import type { Task } from '../task.js';
+import type { SyscallTable } from './types.js';
+import { S_IFMT, S_IFREG } from '../../fs/types.js';
+
+/** Memory management: brk, mmap2/mmap, munmap, mprotect, madvise, mremap. */
+
+const pageUp = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
+
+function brk(t: Task, addr: number): number {
+  const as = t.as;
+  const want = addr >>> 0;
+  if (want < as.brkStart) return as.brk;
+  const oldTop = pageUp(as.brk);
+  const newTop = pageUp(want);
+  if (newTop > oldTop) {
+    if (!as.isFree(oldTop, newTop - oldTop) || newTop > as.mmapTop) return as.brk;
+    as.map(oldTop, newTop - oldTop, S.PROT_READ | S.PROT_WRITE);
+  } else if (newTop < oldTop) {
+    as.unmap(newTop, oldTop - newTop);
+  }
+  as.brk = want;
+  return want;
+}
+
+function mmap(t: Task, addr: number, len: number, prot: number, flags: number, fd: number, offset: number): Promise<number> | number {
+  const as = t.as;
+  addr >>>= 0;
+  len >>>= 0;
+  if (len === 0 || offset % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
+  const type = flags & 0xf;
+  if (type !== S.MAP_PRIVATE && type !== S.MAP_SHARED && type !== 3) throw new SyscallError(EINVAL);
+  const size = pageUp(len);
+  if (size > 0xfffff000) throw new SyscallError(ENOMEM);
+  let file: InodeFile | null = null;
+  if ((flags & S.MAP_ANONYMOUS) === 0) {
+    const e = t.getFd(fd);
+    if (e === null) throw new SyscallError(EBADF);
+    if (!(e.file instanceof InodeFile) || (e.file.ino.mode & S_IFMT) !== S_IFREG) throw new SyscallError(ENODEV);
+    if (!e.file.readable) throw new SyscallError(EACCES);
+    if (type === S.MAP_SHARED && (prot & S.PROT_WRITE) && !e.file.writable) throw new SyscallError(EACCES);
+    file = e.file;
+  }
+  let at: number;
+  if (flags & (S.MAP_FIXED | S.MAP_FIXED_NOREPLACE)) {
+    if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
+    if (addr + size > 0x100000000 || addr < 0x1000) throw new SyscallError(ENOMEM);
+    if ((flags & S.MAP_FIXED_NOREPLACE) && !(flags & S.MAP_FIXED) && !as.isFree(addr, size)) throw new SyscallError(EEXIST);
+    at = addr;
+  } else if (addr !== 0 && addr % PAGE_SIZE === 0 && addr >= 0x10000 && addr + size <= as.mmapTop && as.isFree(addr, size)) {
+    at = addr;
+  } else {
+    at = as.findFree(size);
+    if (at < 0) throw new SyscallError(ENOMEM);
+  }
+  if (file === null) {
+    as.map(at, size, prot);
+    return at;
+  }
+  // File mappings are read in whole for now (page-in on fault comes with dynamic linking).
+  const ino = file.ino;
+  return ino.fs.read(ino, offset, len).then((data) => {
+    as.map(at, size, prot);
+    as.load(at, data);
+    return at;
+  });
+}
+
+function munmap(t: Task, addr: number, len: number): number {
+  addr >>>= 0;
+  len >>>= 0;
+  if (addr % PAGE_SIZE !== 0 || len === 0) throw new SyscallError(EINVAL);
+  t.as.unmap(addr, pageUp(len));
+  return 0;
+}
+
+function mprotect(t: Task, addr: number, len: number, prot: number): number {
+  addr >>>= 0;
+  len >>>= 0;
+  if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
+  if (len === 0) return 0;
+  if (!t.as.protect(addr, pageUp(len), prot)) throw new SyscallError(ENOMEM);
+  return 0;
+}
+
+const MADV_DONTNEED = 4;
+function madvise(t: Task, addr: number, len: number, advice: number): number {
+  addr >>>= 0;
+  if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
+  if (advice === MADV_DONTNEED) t.as.discard(addr, pageUp(len >>> 0));
+  return 0;
+}
+
+function mremap(t: Task, old: number, oldLen: number, newLen: number, flags: number): number {
+  const as = t.as;
+  old >>>= 0;
+  const o = pageUp(oldLen >>> 0);
+  const n = pageUp(newLen >>> 0);
+  if (old % PAGE_SIZE !== 0 || n === 0) throw new SyscallError(EINVAL);
+  if (flags & S.MREMAP_FIXED) throw new SyscallError(EINVAL);
+  for (let a = old; a < old + o; a += PAGE_SIZE) if ((as.pte(a >>> 12) & PTE_VALID) === 0) throw new SyscallError(14 /* EFAULT */);
+  if (n <= o) {
+    if (n < o) as.unmap(old + n, o - n);
+    return old;
+  }
+  if (as.isFree(old + o, n - o) && old + n <= as.mmapTop) {
+    as.growLike(old, o, n);
+    return old;
+  }
+  if (!(flags & S.MREMAP_MAYMOVE)) throw new SyscallError(ENOMEM);
+  const at = as.findFree(n);
+  if (at < 0) throw new SyscallError(ENOMEM);
+  as.move(old, o, at, n);
+  return at;
+}
+
+export const mmSyscalls: SyscallTable = {
+  [N.NR_brk]: (_k, t, addr) => brk(t, addr),
+  [N.NR_mmap2]: (_k, t, addr, len, prot, flags, fd, pgoff) => mmap(t, addr, len, prot, flags, fd, (pgoff >>> 0) * PAGE_SIZE),
+  [N.NR_mmap]: (_k, t, argp) => {
+    const a = [0, 1, 2, 3, 4, 5].map((k) => t.as.read32(argp + k * 4));
+    return mmap(t, a[0], a[1], a[2], a[3], a[4], a[5] >>> 0);
+  },
+  [N.NR_munmap]: (_k, t, addr, len) => munmap(t, addr, len),
+  [N.NR_mprotect]: (_k, t, addr, len, prot) => mprotect(t, addr, len, prot),
+  [N.NR_madvise]: (_k, t, addr, len, advice) => madvise(t, addr, len, advice),
+  [N.NR_mremap]: (_k, t, old, oldLen, newLen, flags) => mremap(t, old, oldLen, newLen, flags),
+};

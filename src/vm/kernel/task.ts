@@ -1,0 +1,59 @@
+import { AddressSpace } from '../mem/address-space.js';
+import { STATE_BYTES } from '../mem/layout.js';
+import type { Inode } from '../fs/types.js';
+import type { OpenFile } from './files.js';
+
+export interface FdEntry {
+  file: OpenFile;
+  cloexec: boolean;
+}
+
+export const TASK_RUNNABLE = 0;
+export const TASK_BLOCKED = 1;
+export const TASK_ZOMBIE = 2;
+
+/** A process (a thread group of one thread for now). */
+export class Task {
+  /** CPU state while not running (the layout of mem/layout.ts's state area). */
+  readonly regs = new Int32Array(STATE_BYTES >> 2);
+  state = TASK_RUNNABLE;
+  fds: (FdEntry | null)[] = [];
+  cwdPath = '/';
+  exePath = '';
+  umask = 0o022;
+  uid = 0;
+  gid = 0;
+  /** Exit status as wait() reports it: (code << 8) | signal. */
+  waitStatus = 0;
+  exitCode = 0;
+  termSignal = 0;
+  coreDumped = false;
+  clearChildTid = 0;
+  robustList = 0;
+  /** Recorded signal dispositions (handlers arrive with the signals issue). */
+  readonly sigactions = new Map<number, { handler: number; flags: number; restorer: number; mask: [number, number] }>();
+  sigmask: [number, number] = [0, 0];
+  rlimits = new Map<number, [number, number]>();
+  /** Promise of the syscall the task is blocked in. */
+  blockedOn: Promise<void> | null = null;
+
+  constructor(
+    readonly pid: number,
+    public ppid: number,
+    public as: AddressSpace,
+    public root: Inode,
+    public cwd: Inode,
+  ) {}
+
+  allocFd(file: OpenFile, cloexec: boolean, min = 0): number {
+    let fd = min;
+    while (fd < this.fds.length && this.fds[fd] !== null && this.fds[fd] !== undefined) fd++;
+    this.fds[fd] = { file, cloexec };
+    return fd;
+  }
+
+  getFd(fd: number): FdEntry | null {
+    if (fd < 0 || fd >= this.fds.length) return null;
+    return this.fds[fd] ?? null;
+  }
+}

@@ -1,0 +1,136 @@
+// Real programs nobody here wrote: Debian's i386 static busybox, run in the VM
+// through the CLI (`node bin/web-vm.js run --image IMG -- /bin/busybox ...`)
+// and natively on this x86-64 host (same binary, same data files: the tree
+// the image was made from), and the outputs compared.
+//
+// Paths: guest paths (`/data/words.txt`) become `<tree>/data/words.txt` for
+// the native run, and `<tree>` is stripped from native output. Both sides get
+// the same environment (C locale, UTC; the image has no /etc/localtime).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { repoRoot } from './support/mkimage.mjs';
+import { buildBusyboxImage } from './support/busybox.mjs';
+
+const { image, tree, busybox } = buildBusyboxImage();
+const ENV = { PATH: '/bin', HOME: '/root', LC_ALL: 'C', TZ: 'UTC' };
+const cli = join(repoRoot, 'bin', 'web-vm.js');
+const TIMEOUT = 60_000;
+
+/** Run a command, collect stdout/stderr; never throws for a non-zero exit. */
+function exec(cmd, args, opts) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [], err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT - 5_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        stdout: Buffer.concat(out).toString('latin1'),
+        stderr: Buffer.concat(err).toString('latin1'),
+        status: signal ? `signal ${signal}` : code,
+      });
+    });
+  });
+}
+
+/** A guest path whose top directory is in the tree becomes a host path; anything else is passed as is. */
+const hostArg = (a) => (a.startsWith('/') && existsSync(join(tree, a.split('/')[1])) ? join(tree, a) : a);
+
+function runNative(args, cwd = '/') {
+  return exec(busybox, args.map(hostArg), { cwd: join(tree, cwd), env: ENV }).then((r) => ({
+    ...r,
+    stdout: r.stdout.split(tree).join(''),
+  }));
+}
+
+function runVm(args, cwd = '/') {
+  const envFlags = Object.entries(ENV).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+  return exec(process.execPath, [cli, 'run', '--image', image, '--cwd', cwd, ...envFlags, '--', '/bin/busybox', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env },
+  });
+}
+
+/**
+ * Run `busybox ARGS` both ways and compare exit status and stdout (after
+ * `normalise`, applied to both sides).
+ */
+async function same(args, { cwd = '/', normalise = (s) => s, expectStatus = 0 } = {}) {
+  const [native, vm] = await Promise.all([runNative(args, cwd), runVm(args, cwd)]);
+  assert.equal(native.status, expectStatus, `native busybox ${args.join(' ')} exited ${native.status}: ${native.stderr}`);
+  const why = `VM stderr:\n${vm.stderr.slice(0, 4000)}`;
+  assert.equal(vm.status, native.status, `exit status of busybox ${args.join(' ')}\n${why}`);
+  assert.equal(normalise(vm.stdout), normalise(native.stdout), `stdout of busybox ${args.join(' ')}\n${why}`);
+  return { native, vm };
+}
+
+/**
+ * `ls -l` normalisation, only for what legitimately depends on the filesystem
+ * rather than on the files: the `total` line (allocated blocks: ext2 also
+ * counts indirect blocks, the host fs may allocate differently) and, on
+ * directory lines only, link count and size (the image root has lost+found,
+ * so `..`'s link count differs; directory sizes are fs-specific, e.g. tmpfs
+ * or overlayfs vs ext2's 4096). Regular files and symlinks are compared in full:
+ * mode, links, owner, group, size, mtime (fixed by the recipe), name, target.
+ */
+function normaliseLs(text) {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^total \d+$/.test(line)) return 'total N';
+      const m = /^(d\S+)\s+\d+\s+(\S+)\s+(\S+)\s+\d+\s+(.*)$/.exec(line);
+      return m ? `${m[1]} N ${m[2]} ${m[3]} N ${m[4]}` : line;
+    })
+    .join('\n');
+}
+
+// As root both sides name uid 0 "root" (host /etc/passwd and the image's); as
+// another user the image has no entry for our uid, so compare numeric ids.
+const LS_LONG = process.getuid?.() === 0 ? '-la' : '-lan';
+
+test('sh: a for loop', { timeout: TIMEOUT }, () => same(['sh', '-c', 'for i in 1 2 3; do echo $i; done']));
+
+test('echo', { timeout: TIMEOUT }, () => same(['echo', 'hello', 'from', 'x86']));
+
+test('sh: exit status propagates', { timeout: TIMEOUT }, () => same(['sh', '-c', 'echo before; exit 3'], { expectStatus: 3 }));
+
+test('sh: pipeline with fork/exec and relative paths under --cwd', { timeout: TIMEOUT }, () =>
+  same(['sh', '-c', 'cat words.txt | sort -r | head -n 5; cd sub/deep && cat nested.txt && pwd'], { cwd: '/data' }));
+
+// Names only for `/`: mke2fs adds lost+found to the image root, which the
+// source tree does not have; that entry is the filesystem's, not the recipe's.
+test('ls -1a /', { timeout: TIMEOUT }, () =>
+  same(['ls', '-1a', '/'], { normalise: (s) => s.split('\n').filter((l) => l !== 'lost+found').join('\n') }));
+
+test(`ls ${LS_LONG} /data (files, a symlink, a subdirectory)`, { timeout: TIMEOUT }, () =>
+  same(['ls', LS_LONG, '/data'], { normalise: normaliseLs }));
+
+test(`ls ${LS_LONG} /bin (applet symlinks)`, { timeout: TIMEOUT }, () =>
+  same(['ls', LS_LONG, '/bin'], { normalise: normaliseLs }));
+
+test('cat through a relative symlink', { timeout: TIMEOUT }, () => same(['cat', '/data/nested-link']));
+
+test('sha256sum (text, and a 256 KiB file read through an indirect block)', { timeout: TIMEOUT }, () =>
+  same(['sha256sum', '/data/words.txt', '/data/blob.bin']));
+
+test('md5sum (a 5 MiB file read through the double-indirect block)', { timeout: TIMEOUT }, () =>
+  same(['md5sum', '/data/large.bin', '/data/numbers.txt']));
+
+test('sort', { timeout: TIMEOUT }, () => same(['sort', '/data/words.txt']));
+
+test('sort -n', { timeout: TIMEOUT }, () => same(['sort', '-n', '/data/numbers.txt']));
+
+test('wc', { timeout: TIMEOUT }, () => same(['wc', '/data/words.txt', '/data/numbers.txt', '/data/blob.bin']));
+
+test("sed 's/a/b/g'", { timeout: TIMEOUT }, () => same(['sed', 's/a/b/g', '/data/words.txt']));
+
+test('a missing file: same message and status', { timeout: TIMEOUT }, async () => {
+  const { native, vm } = await same(['cat', '/data/no-such-file'], { expectStatus: 1 });
+  assert.equal(vm.stderr.split(tree).join(''), native.stderr.split(tree).join(''), 'stderr');
+});

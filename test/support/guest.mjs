@@ -1,0 +1,137 @@
+// Build the conformance guest programs (test/guest/*.c, test/guest/faults/*.c)
+// with gcc -m32, run each natively to learn the expected stdout and exit
+// status, and pack them all into one ext2 image at /bin/<name>.
+//
+// Binaries and the image are cached under .cache/guest/<hash>/ where the hash
+// covers every source, the compiler flags, the compiler and the C library;
+// the native runs are repeated on every call (they take milliseconds and the
+// host is the source of truth).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, makeExt2Image, recipeHash, repoRoot } from './mkimage.mjs';
+
+export const guestDir = join(repoRoot, 'test', 'guest');
+
+/** Flags for every program but pie.c (see test/guest/common.h for why no FPU/SSE). */
+export const CFLAGS = ['-m32', '-static', '-O1', '-fno-pie', '-no-pie', '-march=i686', '-mno-sse', '-mno-mmx', '-Wall', '-Wextra'];
+/** pie.c exercises static-PIE loading (the loader must apply R_386_RELATIVE). */
+export const PIE_CFLAGS = ['-m32', '-static-pie', '-fpie', '-O1', '-march=i686', '-mno-sse', '-mno-mmx', '-Wall', '-Wextra'];
+
+/** The programs, in a stable order: `{ name, source, kind: 'normal'|'pie'|'fault' }`. */
+export function listGuests() {
+  const list = [];
+  for (const f of readdirSync(guestDir).filter((f) => f.endsWith('.c')).sort()) {
+    const name = f.slice(0, -2);
+    list.push({ name, source: join(guestDir, f), kind: name === 'pie' ? 'pie' : 'normal' });
+  }
+  const faults = join(guestDir, 'faults');
+  for (const f of readdirSync(faults).filter((f) => f.endsWith('.c')).sort()) {
+    list.push({ name: f.slice(0, -2), source: join(faults, f), kind: 'fault' });
+  }
+  const seen = new Set();
+  for (const g of list) {
+    if (seen.has(g.name)) throw new Error(`two guest programs are named ${g.name}: rename one`);
+    seen.add(g.name);
+  }
+  return list;
+}
+
+function toolchainId() {
+  const gcc = execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  // The static C library is linked in, so its identity matters as much as gcc's.
+  const libc = execFileSync('gcc', ['-m32', '-print-file-name=libc.a'], { encoding: 'utf8' }).trim();
+  let libcId = libc;
+  try {
+    const st = statSync(libc);
+    libcId += `:${st.size}:${st.mtimeMs}`;
+  } catch {
+    throw new Error(`gcc -m32 has no static libc (${libc}): install gcc-multilib (Debian: apt-get install gcc-multilib)`);
+  }
+  return { gcc, libcId };
+}
+
+function sourceFiles() {
+  const files = [];
+  const walk = (dir) => {
+    for (const f of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (/\.(c|h)$/.test(f.name)) files.push(p);
+    }
+  };
+  walk(guestDir);
+  return files;
+}
+
+function build(dir, guests) {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const binDir = join(tmp, 'root', 'bin');
+  mkdirSync(binDir, { recursive: true });
+  let total = 0;
+  for (const g of guests) {
+    const out = join(binDir, g.name);
+    const flags = g.kind === 'pie' ? PIE_CFLAGS : CFLAGS;
+    try {
+      execFileSync('gcc', [...flags, '-I', guestDir, '-o', out, g.source], { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new Error(`building guest ${g.name} failed:\n${e.stderr?.toString() ?? e.message}`);
+    }
+    total += statSync(out).size;
+  }
+  // Room for the files plus ext2 metadata; 4 KiB blocks.
+  const sizeKb = Math.ceil((total * 1.25) / 1024 / 1024) * 1024 + 4096;
+  makeExt2Image(join(tmp, 'root'), join(tmp, 'guest.ext2'), { sizeKb });
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    // Another process built the same recipe first: theirs is as good as ours.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(dir)) throw e;
+  }
+}
+
+/** Run a host binary and describe how it ended, the way the VM CLI reports it. */
+export function runNative(hostPath) {
+  const r = spawnSync(hostPath, [], { cwd: cacheDir, env: {}, maxBuffer: 64 << 20, timeout: 30_000 });
+  if (r.error) throw new Error(`running ${hostPath} natively failed: ${r.error.message}`);
+  return { stdout: r.stdout.toString('latin1'), status: r.status, signal: r.signal };
+}
+
+/** The exit status the CLI must report: the guest's own, or 128+N for a signal. */
+export function expectedExitCode(native) {
+  if (native.signal) {
+    const n = osConstants.signals[native.signal];
+    if (!n) throw new Error(`unknown signal ${native.signal}`);
+    return 128 + n;
+  }
+  return native.status;
+}
+
+/**
+ * Build (or reuse) every guest program and the image holding them.
+ * Returns `{ image, dir, programs: [{ name, kind, path: '/bin/<name>', hostPath,
+ * native: { stdout, status, signal } }] }`.
+ */
+export function buildGuests() {
+  const guests = listGuests();
+  const files = sourceFiles();
+  const hash = recipeHash(
+    'guest-v1',
+    CFLAGS,
+    PIE_CFLAGS,
+    toolchainId(),
+    guests.map((g) => [g.name, g.kind]),
+    ...files.flatMap((f) => [f.slice(guestDir.length), readFileSync(f)]),
+  );
+  const dir = join(cacheDir, 'guest', hash);
+  if (!existsSync(join(dir, 'guest.ext2'))) build(dir, guests);
+  const programs = guests.map((g) => {
+    const hostPath = join(dir, 'root', 'bin', g.name);
+    return { name: g.name, kind: g.kind, path: `/bin/${g.name}`, hostPath, native: runNative(hostPath) };
+  });
+  return { image: join(dir, 'guest.ext2'), dir, programs };
+}

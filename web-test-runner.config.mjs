@@ -1,0 +1,112 @@
+// Browser tests: @web/test-runner driving Debian's chromium (puppeteer-core,
+// no downloaded browser). Run with `npm run test:browser` (after `npm run
+// build:ts` and `npm run images`; `npm test` does all of that).
+//
+// The dev server serves the repository root, hidden directories included
+// (@web/dev-server-core sets koa-static `hidden: true`), so a test page can
+// fetch `/build/src/...` modules and `/.cache/images/...` disk images.
+// The page is NOT cross-origin isolated (no COOP/COEP headers): the VM must
+// work there, so tests run in exactly the environment an embedding page has.
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import { summaryReporter } from '@web/test-runner';
+import { chromeLauncher } from '@web/test-runner-chrome';
+
+const rootDir = process.cwd();
+
+/**
+ * Byte-range support (RFC 9110 §14) for static files. koa-static ignores
+ * `Range`; the VM's HTTP block device reads images in ranges, so the test
+ * server should answer like a real static host does. Only single ranges.
+ */
+function rangeRequests() {
+  return async (ctx, next) => {
+    const range = ctx.get('range');
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range);
+    if (!m || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || (m[1] === '' && m[2] === '')) return next();
+    const file = resolve(rootDir, '.' + decodeURIComponent(ctx.path));
+    if (file !== rootDir && !file.startsWith(rootDir + sep)) return next();
+    let st;
+    try { st = statSync(file); } catch { return next(); }
+    if (!st.isFile()) return next();
+    const size = st.size;
+    let start, end;
+    if (m[1] === '') { start = Math.max(0, size - Number(m[2])); end = size - 1; } // suffix range: last N bytes
+    else { start = Number(m[1]); end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1); }
+    ctx.set('accept-ranges', 'bytes');
+    ctx.set('cache-control', 'no-cache');
+    if (start > end || start >= size) {
+      ctx.status = 416;
+      ctx.set('content-range', `bytes */${size}`);
+      return;
+    }
+    ctx.status = 206;
+    ctx.set('content-range', `bytes ${start}-${end}/${size}`);
+    ctx.type = 'application/octet-stream';
+    ctx.length = end - start + 1;
+    if (ctx.method === 'GET') ctx.body = createReadStream(file, { start, end });
+  };
+}
+
+/**
+ * Writes pass/fail counts to $WEB_VM_WTR_RESULTS (JSON) so test/run-all.mjs can
+ * add browser tests to its summary. A test file that fails before any test
+ * runs (a syntax or import error) counts as one failure.
+ */
+function countsReporter() {
+  return {
+    onTestRunFinished({ sessions }) {
+      const out = process.env.WEB_VM_WTR_RESULTS;
+      if (!out) return;
+      let passed = 0, failed = 0, skipped = 0;
+      const walk = (suite) => {
+        for (const t of suite.tests) {
+          if (t.skipped) skipped++;
+          else if (t.passed) passed++;
+          else failed++;
+        }
+        for (const s of suite.suites) walk(s);
+      };
+      for (const s of sessions) {
+        const failedBefore = failed;
+        if (s.testResults) walk(s.testResults);
+        if (s.passed === false && failed === failedBefore) failed++; // the file failed outside any test
+      }
+      writeFileSync(out, JSON.stringify({ passed, failed, skipped }) + '\n');
+    },
+  };
+}
+
+export default {
+  rootDir,
+  files: ['test/browser/**/*.test.js'],
+  nodeResolve: true,
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  browserStartTimeout: 60_000,
+  testsStartTimeout: 60_000,
+  testsFinishTimeout: 180_000,
+  testFramework: { config: { timeout: 60_000 } },
+  middleware: [rangeRequests()],
+  // summaryReporter lists every test (✓/𐄂) with errors and browser logs; it suits CI logs.
+  reporters: [summaryReporter({ flatten: false }), countsReporter()],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--disable-default-apps',
+          '--disable-extensions',
+        ],
+      },
+    }),
+  ],
+};
