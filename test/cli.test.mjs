@@ -47,7 +47,7 @@ for (let k = 0; k < badseg.readUInt16LE(44); k++) {
 }
 put('badseg', badseg);
 mkdirSync(join(tree, 'dir'));
-const image = makeExt2Image(tree, join(work, 'img.ext2'), { sizeKb: 8192 });
+const image = makeExt2Image(tree, join(work, 'img.ext2'), { sizeKb: 32768 });
 const notExt2 = join(work, 'zeros.img');
 writeFileSync(notExt2, Buffer.alloc(1 << 20));
 

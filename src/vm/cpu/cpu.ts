@@ -280,12 +280,16 @@ export class Cpu {
       const insns = b.insns;
       const n = insns.length;
       let k = 0;
+      const last = n - 1;
       try {
         for (; k < n; k++) {
           const i = insns[k];
-          s[S_EIP] = i.next;
+          // Only the block's last instruction (its control transfer) needs EIP
+          // current while it runs; a fault finds its instruction by index.
+          if (k === last) s[S_EIP] = i.next;
           i.exec(this, i);
           if (this.stop !== STOP_NONE) {
+            s[S_EIP] = i.next;
             k++;
             break;
           }

@@ -212,10 +212,13 @@ function decodePrimary(i: Insn, b: number, osize: number, seg: number): boolean 
         i.exec = A.aluGE;
         if (osize === 4) {
           if (i.mod === 3) {
-            const t = i.rm;
-            i.rm = i.reg;
-            i.reg = t;
+            // The specialised handlers take the destination in rm: swap when there is one.
             specialiseRR(i, kind);
+            if (i.exec !== A.aluGE) {
+              const t = i.rm;
+              i.rm = i.reg;
+              i.reg = t;
+            }
           } else if (kind === A.ALU_ADD) i.exec = A.add32GM;
           else if (kind === A.ALU_CMP) i.exec = A.cmp32GM;
         }

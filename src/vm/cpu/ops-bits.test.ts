@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { S_FLAGS, S_LAZY_OP } from '../mem/layout.js';
 import { FL_ARITH, FL_CF, FL_DF, FL_OF, FL_PF, FL_SF, FL_ZF } from './flags.js';
 import { CODE, DATA, makeMachine, type Machine } from './testing.js';
-import { MEM_BASE, makeOracleMachine, oracle, runEmulated, runNative, type OracleCase } from './testdata/native-oracle.js';
+import { MEM_BASE, compareWithHardware, oracle, type OracleCase } from './testdata/native-oracle.js';
 
 /**
  * BT/BTS/BTR/BTC, BSF/BSR, BSWAP, SETcc, CMOVcc, XADD, CMPXCHG, CMPXCHG8B,
@@ -49,26 +49,13 @@ function kase(name: string, code: number[], regs: number[], flags: number, flagM
   return { name, code, regs, flags, seed: ++seq, writes, flagMask };
 }
 
-function compareAll(cases: OracleCase[]): void {
-  const native = runNative(cases);
-  const m = makeOracleMachine();
-  const bad: string[] = [];
-  cases.forEach((c, n) => {
-    const e = runEmulated(m, c);
-    if (e.regs !== native[n].regs || e.mem !== native[n].mem) {
-      bad.push(`${c.name}\n  native:   ${native[n].regs} | ${native[n].mem}\n  emulated: ${e.regs} | ${e.mem}`);
-    }
-  });
-  assert.equal(bad.length, 0, `${bad.length} of ${cases.length} cases differ from hardware:\n${bad.slice(0, 8).join('\n')}`);
-}
-
 function withOracle(t: { skip(msg: string): void }, build: () => OracleCase[]): void {
   const o = oracle();
   if (o.path === null) {
     t.skip(o.reason);
     return;
   }
-  compareAll(build());
+  compareWithHardware(build());
 }
 
 // ---------------------------------------------------------------- against hardware

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
@@ -142,4 +143,18 @@ export function runEmulated(m: Machine, c: OracleCase): Outcome {
   const diff: string[] = [];
   for (let k = 0; k < MEM_SIZE; k++) if (after[k] !== init[k]) diff.push(`${hex(k)}:${after[k].toString(16).padStart(2, '0')}`);
   return format(Array.from(s.subarray(0, 8)), getFlags(s), c.flagMask, diff.join(' '));
+}
+
+/** Run every case natively and in the emulator; fail listing the first cases that differ. */
+export function compareWithHardware(cases: OracleCase[]): void {
+  const native = runNative(cases);
+  const m = makeOracleMachine();
+  const bad: string[] = [];
+  cases.forEach((c, n) => {
+    const e = runEmulated(m, c);
+    if (e.regs !== native[n].regs || e.mem !== native[n].mem) {
+      bad.push(`${c.name}\n  native:   ${native[n].regs} | ${native[n].mem.slice(0, 300)}\n  emulated: ${e.regs} | ${e.mem.slice(0, 300)}`);
+    }
+  });
+  assert.equal(bad.length, 0, `${bad.length} of ${cases.length} cases differ from hardware:\n${bad.slice(0, 8).join('\n')}`);
 }
