@@ -10,12 +10,18 @@ import * as M from './ops-move.js';
 import * as MD from './ops-muldiv.js';
 import * as SH from './ops-shift.js';
 import * as STR from './ops-string.js';
+import { decodeSimd, decodeSimdGroup15 } from './simd-decode.js';
+import { decodeX87 } from './x87-decode.js';
 
 /**
  * The decoder: bytes at EIP → Insn IR, grouped into blocks that end at a
  * control transfer, an interrupt, an invalid opcode, a page boundary or
  * MAX_BLOCK instructions. Opcode maps: Intel SDM Vol. 2 Appendix A.
  * The same Insn feeds the interpreter (Insn.exec) and, later, the JIT (op).
+ *
+ * x87 (D8–DF) is decoded by x87-decode.ts and the MMX/SSE parts of the 0F
+ * map by simd-decode.ts, with the helpers exported here (byte, ib, iw, id,
+ * modrm), which read from the instruction being decoded.
  */
 const MAX_BLOCK = 48;
 const MAX_INSN_LEN = 15;
@@ -28,7 +34,7 @@ let pageVpn = -1;
 let pageBase = 0;
 let lastPage = 0;
 
-function byte(): number {
+export function byte(): number {
   const a = pos;
   if (((a - startPos) | 0) >= MAX_INSN_LEN) throw TOO_LONG;
   const vpn = a >>> PAGE_SHIFT;
@@ -43,14 +49,14 @@ function byte(): number {
 }
 const TOO_LONG = { tooLong: true };
 
-function ib(): number {
+export function ib(): number {
   return (byte() << 24) >> 24;
 }
-function iw(): number {
+export function iw(): number {
   const lo = byte();
   return ((byte() << 8) | lo) << 16 >> 16;
 }
-function id(): number {
+export function id(): number {
   const b0 = byte();
   const b1 = byte();
   const b2 = byte();
@@ -66,7 +72,7 @@ const BASE16 = [3, 3, 5, 5, 6, 7, 5, 3];
 const INDEX16 = [6, 7, 6, 7, -1, -1, -1, -1];
 
 /** Parse ModRM (+SIB, displacement) into i. */
-function modrm(i: Insn, segOverride: number): void {
+export function modrm(i: Insn, segOverride: number): void {
   const m = byte();
   const mod = m >> 6;
   i.mod = mod;
@@ -279,12 +285,7 @@ function decodePrimary(i: Insn, b: number, osize: number, seg: number): boolean 
     reg(i, b & 7, osize, osize === 4 ? M.mov32RI : M.movEI);
     return false;
   }
-  if (b >= 0xd8 && b < 0xe0) {
-    // x87: no FPU is advertised yet (CPUID.1:EDX.FPU = 0), so #UD… after decoding its length.
-    modrm(i, seg);
-    i.exec = C.ud;
-    return true;
-  }
+  if (b >= 0xd8 && b < 0xe0) return decodeX87(i, b, seg);
   switch (b) {
     case 0x60: i.exec = M.pusha; return false;
     case 0x61: i.exec = M.popa; return false;
@@ -677,6 +678,7 @@ function decode0F(i: Insn, b: number, osize: number, seg: number): boolean {
       return false;
     case 0xae:
       modrm(i, seg);
+      if (i.mod !== 3 && i.reg <= 3) return decodeSimdGroup15(i, osize, seg);
       if (i.mod === 3 && i.reg >= 5) {
         i.exec = C.nop; // LFENCE MFENCE SFENCE
         return false;
@@ -739,6 +741,8 @@ function decode0F(i: Insn, b: number, osize: number, seg: number): boolean {
       i.exec = C.ud;
       return true;
   }
+  const simd = decodeSimd(i, b, osize, seg);
+  if (simd !== null) return simd;
   i.exec = C.ud;
   return true;
 }

@@ -3,6 +3,11 @@ import { S_EIP, S_FLAGS } from '../mem/layout.js';
 import { FL_CF, FL_DF, getCF, materialize, testCC } from './flags.js';
 import type { Cpu } from './cpu.js';
 import type { Insn } from './insn.js';
+import { SIMD_CPUID_ECX, SIMD_CPUID_EDX, X87_CPUID_EDX } from './cpuid-features.js';
+
+/** CPUID.1:EDX as reported (also the kernel's AT_HWCAP): TSC, CX8, CMOV + the FPU/SIMD units. */
+export const CPUID_EDX = (1 << 4) | (1 << 8) | (1 << 15) | X87_CPUID_EDX | SIMD_CPUID_EDX;
+export const CPUID_ECX = SIMD_CPUID_ECX;
 
 /** Control transfer, interrupts, and the system instructions a user program may run. */
 
@@ -128,8 +133,8 @@ export function std(cpu: Cpu, _i: Insn): void {
 }
 
 /**
- * CPUID: an i686 with TSC, CX8, CMOV and no FPU/MMX/SSE until those land,
- * so glibc picks its plain integer code paths. Vendor "WebVMWebVMx8".
+ * CPUID: an i686 with TSC, CX8, CMOV and exactly the FPU/SIMD features
+ * implemented, so glibc's ifuncs pick code paths that run. Vendor "WebVMWebVMx8".
  */
 const VENDOR = ['WebV', 'MWeb', 'VMx8'].map((w) => w.charCodeAt(0) | (w.charCodeAt(1) << 8) | (w.charCodeAt(2) << 16) | (w.charCodeAt(3) << 24)); // EBX, EDX, ECX
 export function cpuid(cpu: Cpu, _i: Insn): void {
@@ -142,9 +147,11 @@ export function cpuid(cpu: Cpu, _i: Insn): void {
     d = VENDOR[1];
     c = VENDOR[2];
   } else if (leaf === 1) {
-    // Family 6, model 15, stepping 1; EDX: TSC(4) CX8(8) SEP? no; CMOV(15).
+    // Family 6, model 15, stepping 1. EDX: TSC(4) CX8(8) CMOV(15) plus what
+    // the x87 and SIMD units implement; ECX: the SIMD unit's bits.
     a = 0x000006f1;
-    d = (1 << 4) | (1 << 8) | (1 << 15);
+    d = CPUID_EDX;
+    c = CPUID_ECX;
   } else if (leaf === 0x80000000) {
     a = 0x80000000;
   }

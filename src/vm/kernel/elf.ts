@@ -5,6 +5,7 @@ import {
   AT_PHENT, AT_PHNUM, AT_PLATFORM, AT_RANDOM, AT_SECURE, AT_UID, AT_BASE,
 } from './abi/structs.js';
 import { VmError } from './errors.js';
+import { CPUID_EDX } from '../cpu/ops-control.js';
 
 /**
  * ELF32 i386 executables: validation, loading of PT_LOAD segments, and the
@@ -27,8 +28,8 @@ export const DYN_BASE = 0x56555000;
 /** Top of the user stack: a 32-bit process on a 64-bit Linux has 4 GiB less one page of address space. */
 export const STACK_TOP = 0xffffe000;
 export const STACK_SIZE = 8 * 1024 * 1024;
-/** CPUID.1:EDX as our CPU reports it (ops-control.ts cpuid), for AT_HWCAP. */
-export const HWCAP = (1 << 4) | (1 << 8) | (1 << 15);
+/** AT_HWCAP is CPUID.1:EDX as our CPU reports it (ops-control.ts). */
+export const HWCAP = CPUID_EDX;
 
 export interface Segment {
   offset: number;

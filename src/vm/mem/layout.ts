@@ -59,6 +59,14 @@ export const TLS_ENTRIES = 3;
 export const USER_CS = 0x73;
 export const USER_DS = 0x7b;
 
+/** Byte offsets in the state area of the x87/MMX unit (x87.ts defines the inside) and of SSE. */
+export const X87_STATE = 0x200;
+export const X87_STATE_BYTES = 0x200;
+/** XMM0–7, 16 bytes each, little-endian. */
+export const XMM_STATE = 0x400;
+/** MXCSR (Int32). */
+export const MXCSR_STATE = 0x480;
+
 export const SEG_ES = 0;
 export const SEG_CS = 1;
 export const SEG_SS = 2;
