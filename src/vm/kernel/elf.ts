@@ -203,5 +203,5 @@ export function buildStack(as: AddressSpace, img: LoadedImage, info: StackInfo):
   const dv = new DataView(buf.buffer);
   words.forEach((w, k) => dv.setUint32(k * 4, w >>> 0, true));
   as.write(sp, buf);
-  return sp;
+  return sp >>> 0;
 }
