@@ -12,6 +12,7 @@ import * as SH from './ops-shift.js';
 import * as STR from './ops-string.js';
 import { decodeSimd, decodeSimdGroup15 } from './simd-decode.js';
 import { decodeX87 } from './x87-decode.js';
+import { eliminateDeadFlags } from './flag-liveness.js';
 
 /**
  * The decoder: bytes at EIP → Insn IR, grouped into blocks that end at a
@@ -811,5 +812,6 @@ export function decodeBlock(cpu: Cpu, addr: number): Block {
     a = i.next;
     if (end || insns.length >= MAX_BLOCK || a >>> PAGE_SHIFT !== firstPage) break;
   }
+  eliminateDeadFlags(insns);
   return new Block(addr, insns, firstPage, lastPage);
 }

@@ -1,0 +1,100 @@
+import type { Handler, Insn } from './insn.js';
+import * as A from './ops-alu.js';
+import * as M from './ops-move.js';
+import * as MD from './ops-muldiv.js';
+import * as NF from './ops-noflags.js';
+import * as SH from './ops-shift.js';
+
+/**
+ * Dead-flag elimination over a decoded block (the classic lazy-flags
+ * companion, as in QEMU's TCG liveness pass): walking backwards, an
+ * instruction whose arithmetic flags are all overwritten before anything in
+ * the block reads them gets its no-flags handler. Flags are live at the end
+ * of every block, so nothing changes across blocks or at a syscall.
+ *
+ * Trade-off, stated: a fault in the middle of a block restarts correctly
+ * (everything after the faulting instruction re-runs and overwrites the
+ * flags), but a signal handler that inspects EFLAGS in its context may see
+ * the flags of an earlier instruction than the one whose flags were dropped.
+ */
+
+const W_NONE = 0; // leaves the arithmetic flags alone
+const W_ALL = 1; // sets all of CF PF AF ZF SF OF, reads none
+const W_SOME = 2; // sets some, keeps the others (or may set none): passes liveness through
+const READS = 3; // reads flags (or unknown): everything before is live
+
+interface Effect {
+  w: number;
+  nf: Handler | null;
+}
+
+const table = new Map<Handler, (i: Insn) => Effect>();
+const fixed = (w: number, nf: Handler | null = null) => (): Effect => ({ w, nf });
+
+table.set(A.add32RR, fixed(W_ALL, NF.add32RRnf));
+table.set(A.sub32RR, fixed(W_ALL, NF.sub32RRnf));
+table.set(A.and32RR, fixed(W_ALL, NF.and32RRnf));
+table.set(A.or32RR, fixed(W_ALL, NF.or32RRnf));
+table.set(A.xor32RR, fixed(W_ALL, NF.xor32RRnf));
+table.set(A.add32RI, fixed(W_ALL, NF.add32RInf));
+table.set(A.sub32RI, fixed(W_ALL, NF.sub32RInf));
+table.set(A.and32RI, fixed(W_ALL, NF.and32RInf));
+table.set(A.cmp32RR, fixed(W_ALL, NF.nopFlags));
+table.set(A.cmp32RI, fixed(W_ALL, NF.nopFlags));
+table.set(A.test32RR, fixed(W_ALL, NF.nopFlags));
+table.set(A.cmp32GM, fixed(W_ALL));
+table.set(A.cmp32MI, fixed(W_ALL));
+table.set(A.add32GM, fixed(W_ALL));
+table.set(A.inc32R, fixed(W_SOME, NF.inc32Rnf));
+table.set(A.dec32R, fixed(W_SOME, NF.dec32Rnf));
+table.set(A.testEG, fixed(W_ALL));
+table.set(A.testEI, fixed(W_ALL));
+table.set(A.negE, fixed(W_ALL));
+table.set(A.incE, fixed(W_SOME));
+table.set(A.decE, fixed(W_SOME));
+// ADC and SBB read CF.
+const aluKind = (i: Insn): Effect => ({ w: i.sub === A.ALU_ADC || i.sub === A.ALU_SBB ? READS : W_ALL, nf: null });
+table.set(A.aluEG, aluKind);
+table.set(A.aluGE, aluKind);
+table.set(A.aluEI, aluKind);
+table.set(MD.imulGE, (i) => ({ w: W_ALL, nf: i.size === 4 ? NF.imul32GEnf : null }));
+table.set(MD.imulGEI, (i) => ({ w: W_ALL, nf: i.size === 4 ? NF.imul32GEInf : null }));
+table.set(SH.shiftEI, (i) => {
+  const n = i.imm & 31;
+  if (n === 0) return { w: W_NONE, nf: null };
+  const reg32 = i.size === 4 && i.mod === 3;
+  switch (i.sub) {
+    case 0: return { w: W_SOME, nf: reg32 ? NF.rol32RInf : null };
+    case 1: return { w: W_SOME, nf: reg32 ? NF.ror32RInf : null };
+    case 4: case 6: return { w: W_ALL, nf: reg32 ? NF.shl32RInf : null };
+    case 5: return { w: W_ALL, nf: reg32 ? NF.shr32RInf : null };
+    case 7: return { w: W_ALL, nf: reg32 ? NF.sar32RInf : null };
+    default: return { w: READS, nf: null }; // RCL/RCR read CF
+  }
+});
+for (const h of [
+  M.movEG, M.movGE, M.movEI, M.mov32RR, M.mov32RI, M.mov32RM, M.mov32MR, M.mov32MI, M.movzxB, M.movzxW, M.movsxB,
+  M.movsxW, M.lea, M.xchgEG, M.push32R, M.pop32R, M.pushR, M.popR, M.pushI, M.pushE, M.cbw, M.cwd, M.leave,
+]) {
+  table.set(h, fixed(W_NONE));
+}
+
+/** Rewrite handlers of `insns` in place where their flags are dead. */
+export function eliminateDeadFlags(insns: Insn[]): void {
+  let live = true;
+  for (let k = insns.length - 1; k >= 0; k--) {
+    const i = insns[k];
+    const f = table.get(i.exec);
+    if (f === undefined) {
+      live = true;
+      continue;
+    }
+    const e = f(i);
+    if (e.w === READS) {
+      live = true;
+      continue;
+    }
+    if (!live && e.nf !== null) i.exec = e.nf;
+    if (e.w === W_ALL) live = false;
+  }
+}
