@@ -5,6 +5,7 @@ import { PhysicalMemory } from '../mem/phys.js';
 import { CodeCache } from './code-cache.js';
 import { decodeBlock } from './decoder.js';
 import { Block, Insn } from './insn.js';
+import { XmmViews } from './sse-state.js';
 
 /** What the CPU calls for INT n (0x80 is the Linux system call gate). */
 export interface InterruptHost {
@@ -42,6 +43,8 @@ export class Cpu {
   host: InterruptHost | null = null;
   /** Time-stamp counter base for RDTSC. */
   tscBase = 0;
+  /** Typed views of the SSE unit's state (XMM registers, scratch), made once. */
+  readonly xmm: XmmViews;
 
   constructor(readonly phys: PhysicalMemory) {
     this.s = phys.state;
@@ -49,6 +52,7 @@ export class Cpu {
     this.dv = phys.dv;
     this.tlbR = phys.tlbRead;
     this.tlbW = phys.tlbWrite;
+    this.xmm = new XmmViews(phys.state);
   }
 
   /** Switch to another address space (a different process). */
@@ -305,8 +309,10 @@ export class Cpu {
         }
         throw e;
       }
-      this.icount += k;
-      budget -= k;
+      // A completed block retires b.count instructions (fused pairs count as two).
+      const done = k === n ? b.count : k;
+      this.icount += done;
+      budget -= done;
       if (this.stop !== STOP_NONE) {
         if (this.stop === STOP_YIELD) return RUN_YIELD;
         this.stop = STOP_NONE;

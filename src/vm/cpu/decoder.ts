@@ -12,7 +12,7 @@ import * as SH from './ops-shift.js';
 import * as STR from './ops-string.js';
 import { decodeSimd, decodeSimdGroup15 } from './simd-decode.js';
 import { decodeX87 } from './x87-decode.js';
-import { eliminateDeadFlags } from './flag-liveness.js';
+import { eliminateDeadFlags, fuseCompareBranch } from './flag-liveness.js';
 
 /**
  * The decoder: bytes at EIP → Insn IR, grouped into blocks that end at a
@@ -812,6 +812,10 @@ export function decodeBlock(cpu: Cpu, addr: number): Block {
     a = i.next;
     if (end || insns.length >= MAX_BLOCK || a >>> PAGE_SHIFT !== firstPage) break;
   }
+  const count = insns.length;
   eliminateDeadFlags(insns);
-  return new Block(addr, insns, firstPage, lastPage);
+  fuseCompareBranch(insns);
+  const b = new Block(addr, insns, firstPage, lastPage);
+  b.count = count;
+  return b;
 }

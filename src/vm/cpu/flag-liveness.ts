@@ -1,5 +1,6 @@
 import type { Handler, Insn } from './insn.js';
 import * as A from './ops-alu.js';
+import * as C from './ops-control.js';
 import * as M from './ops-move.js';
 import * as MD from './ops-muldiv.js';
 import * as NF from './ops-noflags.js';
@@ -79,6 +80,30 @@ for (const h of [
   table.set(h, fixed(W_NONE));
 }
 
+/**
+ * Fuse a block-ending CMP/TEST (32-bit registers) with the Jcc after it.
+ * Returns how many instructions were folded away (0 or 1).
+ */
+export function fuseCompareBranch(insns: Insn[]): number {
+  const n = insns.length;
+  if (n < 2) return 0;
+  const j = insns[n - 1];
+  if (j.exec !== C.jcc) return 0;
+  const c = insns[n - 2];
+  let fused: Handler;
+  if (c.exec === A.cmp32RR) fused = NF.cmpJcc32RR;
+  else if (c.exec === A.cmp32RI) fused = NF.cmpJcc32RI;
+  else if (c.exec === A.test32RR) fused = NF.testJcc32RR;
+  else return 0;
+  c.exec = fused;
+  c.sub = j.sub;
+  c.target = j.target;
+  c.next = j.next;
+  c.len += j.len;
+  insns.pop();
+  return 1;
+}
+
 /** Rewrite handlers of `insns` in place where their flags are dead. */
 export function eliminateDeadFlags(insns: Insn[]): void {
   let live = true;
@@ -95,6 +120,9 @@ export function eliminateDeadFlags(insns: Insn[]): void {
       continue;
     }
     if (!live && e.nf !== null) i.exec = e.nf;
+    else if (i.size === 4 && i.mod !== 3 && (i.exec === M.movzxB || i.exec === M.movzxW)) {
+      i.exec = i.exec === M.movzxB ? NF.movzxB32M : NF.movzxW32M;
+    }
     if (e.w === W_ALL) live = false;
   }
 }

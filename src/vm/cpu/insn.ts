@@ -47,6 +47,8 @@ export class Block {
   /** Fall-through / taken successor caches (block chaining). */
   succ: Block | null = null;
   succ2: Block | null = null;
+  /** Guest instructions in the block (fused pairs count as two). */
+  count = 0;
   constructor(
     readonly addr: number,
     readonly insns: Insn[],

@@ -1,4 +1,6 @@
+import { S_EIP } from '../mem/layout.js';
 import type { Cpu } from './cpu.js';
+import { K_LOGIC, K_SUB, setLazy, testCC } from './flags.js';
 import type { Insn } from './insn.js';
 
 /**
@@ -65,3 +67,35 @@ export function sar32RInf(cpu: Cpu, i: Insn): void {
 }
 /** CMP/TEST whose flags nobody reads. */
 export function nopFlags(_cpu: Cpu, _i: Insn): void {}
+
+// ---- Fused compare-and-branch (a block ending in CMP/TEST + Jcc) ----
+// One dispatch instead of two; flags are still recorded for the next block.
+const OP_SUB32 = (K_SUB << 2) | 2;
+const OP_LOGIC32 = (K_LOGIC << 2) | 2;
+
+export function cmpJcc32RR(cpu: Cpu, i: Insn): void {
+  const s = cpu.s;
+  const a = s[i.rm];
+  const b = s[i.reg];
+  setLazy(s, OP_SUB32, a, b, (a - b) | 0);
+  if (testCC(s, i.sub)) s[S_EIP] = i.target;
+}
+export function cmpJcc32RI(cpu: Cpu, i: Insn): void {
+  const s = cpu.s;
+  const a = s[i.rm];
+  setLazy(s, OP_SUB32, a, i.imm, (a - i.imm) | 0);
+  if (testCC(s, i.sub)) s[S_EIP] = i.target;
+}
+export function testJcc32RR(cpu: Cpu, i: Insn): void {
+  const s = cpu.s;
+  setLazy(s, OP_LOGIC32, 0, 0, s[i.rm] & s[i.reg]);
+  if (testCC(s, i.sub)) s[S_EIP] = i.target;
+}
+
+/** MOVZX r32, byte [mem] / word [mem]. */
+export function movzxB32M(cpu: Cpu, i: Insn): void {
+  cpu.s[i.reg] = cpu.rd8(cpu.ea(i));
+}
+export function movzxW32M(cpu: Cpu, i: Insn): void {
+  cpu.s[i.reg] = cpu.rd16(cpu.ea(i));
+}
