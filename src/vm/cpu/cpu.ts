@@ -1,6 +1,6 @@
 import { AddressSpace, ACCESS_READ, ACCESS_WRITE } from '../mem/address-space.js';
 import { CpuFault, Vector } from '../mem/fault.js';
-import { PAGE_SHIFT, S_EIP, S_SEG_BASE } from '../mem/layout.js';
+import { PAGE_SHIFT, S_EIP, S_SEG_BASE, X87_STATE } from '../mem/layout.js';
 import { PhysicalMemory } from '../mem/phys.js';
 import { CodeCache } from './code-cache.js';
 import { decodeBlock } from './decoder.js';
@@ -17,6 +17,8 @@ export const STOP_NONE = 0;
 export const STOP_YIELD = 1;
 /** Code of the running block was invalidated; re-fetch from EIP. */
 export const STOP_REFETCH = 2;
+/** A side exit of a superblock was taken (EIP already set). */
+export const STOP_EXIT = 3;
 
 export const RUN_BUDGET = 0;
 export const RUN_YIELD = 1;
@@ -43,6 +45,8 @@ export class Cpu {
   host: InterruptHost | null = null;
   /** Time-stamp counter base for RDTSC. */
   tscBase = 0;
+  /** x87 register slots as float64 (x87-state.ts layout), created once. */
+  readonly fpr: Float64Array;
   /** Typed views of the SSE unit's state (XMM registers, scratch), made once. */
   readonly xmm: XmmViews;
 
@@ -53,6 +57,7 @@ export class Cpu {
     this.tlbR = phys.tlbRead;
     this.tlbW = phys.tlbWrite;
     this.xmm = new XmmViews(phys.state);
+    this.fpr = new Float64Array(phys.memory.buffer, X87_STATE, 10);
   }
 
   /** Switch to another address space (a different process). */
@@ -293,7 +298,9 @@ export class Cpu {
           if (k === last) s[S_EIP] = i.next;
           i.exec(this, i);
           if (this.stop !== STOP_NONE) {
-            s[S_EIP] = i.next;
+            // Stopped mid-block (code invalidated): resume after this instruction.
+            // The last instruction and side exits set EIP themselves.
+            if (k !== last && this.stop === STOP_REFETCH) s[S_EIP] = i.next;
             k++;
             break;
           }
@@ -314,6 +321,11 @@ export class Cpu {
       this.icount += done;
       budget -= done;
       if (this.stop !== STOP_NONE) {
+        if (this.stop === STOP_EXIT) {
+          this.stop = STOP_NONE;
+          prev = b;
+          continue;
+        }
         if (this.stop === STOP_YIELD) return RUN_YIELD;
         this.stop = STOP_NONE;
         prev = null;

@@ -11,7 +11,7 @@ import * as MD from './ops-muldiv.js';
 import * as SH from './ops-shift.js';
 import * as STR from './ops-string.js';
 import { decodeSimd, decodeSimdGroup15 } from './simd-decode.js';
-import { decodeX87 } from './x87-decode.js';
+import { decodeX87, fwait } from './x87-decode.js';
 import { eliminateDeadFlags, fuseCompareBranch } from './flag-liveness.js';
 
 /**
@@ -407,7 +407,7 @@ function decodePrimary(i: Insn, b: number, osize: number, seg: number): boolean 
     case 0x9a:
       i.exec = C.privileged;
       return true;
-    case 0x9b: i.exec = C.nop; return false;
+    case 0x9b: i.exec = fwait; return false; // WAIT: a pending unmasked x87 exception raises #MF
     case 0x9c: i.exec = M.pushf; return false;
     case 0x9d: i.exec = M.popf; return false;
     case 0x9e: i.exec = M.sahf; return false;
@@ -616,7 +616,7 @@ function decode0F(i: Insn, b: number, osize: number, seg: number): boolean {
     i.exec = BIT.setcc;
     return false;
   }
-  if (b >= 0xc8) {
+  if (b >= 0xc8 && b <= 0xcf) {
     reg(i, b & 7, osize, BIT.bswap);
     return false;
   }
@@ -810,6 +810,12 @@ export function decodeBlock(cpu: Cpu, addr: number): Block {
     }
     insns.push(i);
     a = i.next;
+    if (end && i.exec === C.jcc && insns.length < MAX_BLOCK && a >>> PAGE_SHIFT === firstPage) {
+      // A conditional branch need not end the block: it becomes a side exit
+      // and decoding continues on the fall-through path (a superblock).
+      i.exec = C.jccExit;
+      continue;
+    }
     if (end || insns.length >= MAX_BLOCK || a >>> PAGE_SHIFT !== firstPage) break;
   }
   const count = insns.length;

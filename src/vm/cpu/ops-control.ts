@@ -15,6 +15,14 @@ export function jcc(cpu: Cpu, i: Insn): void {
   if (testCC(cpu.s, i.sub)) cpu.s[S_EIP] = i.target;
 }
 
+/** Jcc in the middle of a superblock: when taken, leave the block. */
+export function jccExit(cpu: Cpu, i: Insn): void {
+  if (testCC(cpu.s, i.sub)) {
+    cpu.s[S_EIP] = i.target;
+    cpu.stop = 3; // STOP_EXIT (cpu.ts)
+  }
+}
+
 export function jmpRel(cpu: Cpu, i: Insn): void {
   cpu.s[S_EIP] = i.target;
 }
@@ -134,9 +142,11 @@ export function std(cpu: Cpu, _i: Insn): void {
 
 /**
  * CPUID: an i686 with TSC, CX8, CMOV and exactly the FPU/SIMD features
- * implemented, so glibc's ifuncs pick code paths that run. Vendor "WebVMWebVMx8".
+ * implemented, so glibc's ifuncs pick code paths that run.
  */
-const VENDOR = ['WebV', 'MWeb', 'VMx8'].map((w) => w.charCodeAt(0) | (w.charCodeAt(1) << 8) | (w.charCodeAt(2) << 16) | (w.charCodeAt(3) << 24)); // EBX, EDX, ECX
+// "GenuineIntel": glibc reads CPUID leaf 1 (and so picks its SSE2/SSSE3 string
+// functions) only for vendors it knows (sysdeps/x86/cpu-features.c, init_cpu_features).
+const VENDOR = ['Genu', 'ineI', 'ntel'].map((w) => w.charCodeAt(0) | (w.charCodeAt(1) << 8) | (w.charCodeAt(2) << 16) | (w.charCodeAt(3) << 24)); // EBX, EDX, ECX
 export function cpuid(cpu: Cpu, _i: Insn): void {
   const s = cpu.s;
   const leaf = s[0] >>> 0;
