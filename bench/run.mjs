@@ -11,6 +11,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { extraCflags } from '../test/support/guest.mjs';
 import { cacheDir, cached, makeExt2Image, recipeHash, repoRoot } from '../test/support/mkimage.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,10 +38,12 @@ if (workloads.length === 0) {
 function compile(name) {
   const src = join(here, 'workloads', `${name}.c`);
   const gccVersion = execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  const out = join(cacheDir, 'bench', `${name}-${recipeHash(readFileSync(src), CFLAGS, gccVersion)}`);
+  // A workload may add flags (`// web-vm-cflags: -msse2` near its top, as in test/guest).
+  const flags = [...CFLAGS, ...extraCflags(src)];
+  const out = join(cacheDir, 'bench', `${name}-${recipeHash(readFileSync(src), flags, gccVersion)}`);
   return cached(out, (o) => {
     mkdirSync(dirname(o), { recursive: true });
-    execFileSync('gcc', [...CFLAGS, '-o', `${o}.tmp`, src], { stdio: 'inherit' });
+    execFileSync('gcc', [...flags, '-o', `${o}.tmp`, src], { stdio: 'inherit' });
     copyFileSync(`${o}.tmp`, o);
     rmSync(`${o}.tmp`);
     chmodSync(o, 0o755);
@@ -137,10 +140,12 @@ for (const { name, path } of bins) {
       ratio: ms / native.ms,
       mips: vm.stats?.instructions != null ? vm.stats.instructions / ms / 1000 : null,
       rssMiB: vm.stats?.peakRssBytes != null ? vm.stats.peakRssBytes / 1048576 : null,
+      // The VM's own memory: peak RSS of the whole process beyond the guest RAM in use.
+      overMiB: vm.stats?.guestPeakBytes != null ? (vm.stats.peakRssBytes - vm.stats.guestPeakBytes) / 1048576 : null,
     });
     if (vm.status !== 0 || vm.stdout !== native.stdout) {
       failures++;
-      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null }); // a failed run's time means nothing
+      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null, overMiB: null }); // a failed run's time means nothing
       row.note = vm.status !== 0 ? `VM exited ${vm.status}` : 'OUTPUT DIFFERS';
       console.error(`\nbench: ${name}: ${row.note}\n--- native stdout\n${native.stdout}--- vm stdout\n${vm.stdout}--- vm stderr\n${vm.stderr.slice(0, 4000)}`);
     } else if (!vm.stats) {
@@ -152,8 +157,8 @@ for (const { name, path } of bins) {
 }
 
 console.log('');
-console.log(`${'workload'.padEnd(10)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)}  note`);
+console.log(`${'workload'.padEnd(10)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)} ${pad('beyond guest', 13)}  note`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(10)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)}  ${r.note ?? ''}`);
+  console.log(`${r.name.padEnd(10)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)} ${pad(fmt(r.overMiB, 1), 13)}  ${r.note ?? ''}`);
 }
 process.exitCode = failures ? 1 : 0;

@@ -12,7 +12,7 @@ program's status (128+N when killed by signal N).
   --cwd DIR         working directory inside the image (default /)
   --env K=V         set an environment variable (repeatable; replaces the default environment)
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
-WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes"} as JSON at exit.`;
+WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes"} as JSON at exit.`;
 
 /** Messages a shell prints for a child killed by a signal (bash's strsignal wording). */
 const SIGNAL_TEXT: Record<number, string> = {
@@ -132,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
     }
     if (process.env.WEB_VM_STATS) {
-      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024, guestPeakBytes: r.guestPeakBytes };
       writeFileSync(process.env.WEB_VM_STATS, JSON.stringify(stats));
     }
     return r.exitCode;

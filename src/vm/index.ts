@@ -36,6 +36,8 @@ export interface RunResult {
   signal: number;
   /** Guest instructions executed. */
   instructions: number;
+  /** Peak guest RAM in use (bytes of 4 KiB frames). */
+  guestPeakBytes: number;
 }
 
 /** Mount the image and run one program to completion. Throws VmError for setup failures. */
@@ -55,5 +57,5 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   const env = opts.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', 'TERM=xterm-256color'];
   const task = await kernel.spawn(opts.argv[0], opts.argv, env, opts.cwd ?? '/');
   const exit = await kernel.run(task);
-  return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount };
+  return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
 }

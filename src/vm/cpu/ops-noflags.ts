@@ -99,3 +99,4 @@ export function movzxB32M(cpu: Cpu, i: Insn): void {
 export function movzxW32M(cpu: Cpu, i: Insn): void {
   cpu.s[i.reg] = cpu.rd16(cpu.ea(i));
 }
+

@@ -44,6 +44,11 @@ export class PhysicalMemory {
     return this.nextFresh - this.freeTop;
   }
 
+  /** Most frames ever in use at once: frames are reused before fresh ones, so fresh ones mark the peak. */
+  get peakFrames(): number {
+    return this.nextFresh;
+  }
+
   /** A zeroed frame with one reference, or -1 when memory is exhausted. */
   alloc(): number {
     let f: number;
