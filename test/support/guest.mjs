@@ -16,8 +16,25 @@ export const guestDir = join(repoRoot, 'test', 'guest');
 
 /** Flags for every program but pie.c (see test/guest/common.h for why no FPU/SSE). */
 export const CFLAGS = ['-m32', '-static', '-O1', '-fno-pie', '-no-pie', '-march=i686', '-mno-sse', '-mno-mmx', '-Wall', '-Wextra'];
+/** Libraries linked into every program (the x87 programs compare libm's sin/exp/… with native). */
+export const LDLIBS = ['-lm'];
 /** pie.c exercises static-PIE loading (the loader must apply R_386_RELATIVE). */
 export const PIE_CFLAGS = ['-m32', '-static-pie', '-fpie', '-O1', '-march=i686', '-mno-sse', '-mno-mmx', '-Wall', '-Wextra'];
+
+/**
+ * Extra compiler flags a program asks for on a line near its top:
+ *   // web-vm-cflags: -msse2 -mssse3 -mfpmath=sse
+ * They are appended after the common flags, so they win over them
+ * (gcc applies -m options in order: `-mno-sse … -msse2` ends with SSE2 on).
+ */
+export function extraCflags(source) {
+  const head = readFileSync(source, 'utf8').split('\n').slice(0, 20);
+  for (const line of head) {
+    const m = /^\s*(?:\/\/|\/?\*)\s*web-vm-cflags:(.*?)(?:\*\/)?\s*$/.exec(line);
+    if (m) return m[1].trim().split(/\s+/).filter(Boolean);
+  }
+  return [];
+}
 
 /** The programs, in a stable order: `{ name, source, kind: 'normal'|'pie'|'fault' }`. */
 export function listGuests() {
@@ -73,9 +90,9 @@ function build(dir, guests) {
   let total = 0;
   for (const g of guests) {
     const out = join(binDir, g.name);
-    const flags = g.kind === 'pie' ? PIE_CFLAGS : CFLAGS;
+    const flags = [...(g.kind === 'pie' ? PIE_CFLAGS : CFLAGS), ...extraCflags(g.source)];
     try {
-      execFileSync('gcc', [...flags, '-I', guestDir, '-o', out, g.source], { stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync('gcc', [...flags, '-I', guestDir, '-o', out, g.source, ...LDLIBS], { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw new Error(`building guest ${g.name} failed:\n${e.stderr?.toString() ?? e.message}`);
@@ -123,6 +140,7 @@ export function buildGuests() {
     'guest-v1',
     CFLAGS,
     PIE_CFLAGS,
+    LDLIBS,
     toolchainId(),
     guests.map((g) => [g.name, g.kind]),
     ...files.flatMap((f) => [f.slice(guestDir.length), readFileSync(f)]),

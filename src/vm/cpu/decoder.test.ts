@@ -87,14 +87,17 @@ test('ModRM/SIB fields: base, index, scale, displacement, default segment', () =
   assert.deepEqual([i.sub, i.imm], [0, -1]);
 });
 
-test('blocks end at control transfers and invalid opcodes; branch targets are absolute', () => {
+test('blocks end at control transfers and invalid opcodes; conditional branches become side exits', () => {
   const m = makeMachine();
-  // inc eax; jz +2; nop; nop
-  m.poke(CODE, [0x40, 0x74, 0x02, 0x90, 0x90]);
+  // inc eax; jz +2; nop; nop; jmp $
+  m.poke(CODE, [0x40, 0x74, 0x02, 0x90, 0x90, 0xeb, 0xfe, 0x90]);
   m.cpu.cache.clear();
   const b = decodeBlock(m.cpu, CODE);
-  assert.equal(b.insns.length, 2);
+  assert.equal(b.insns.length, 5, 'the block runs through the Jcc and ends at the JMP');
+  assert.equal(b.insns[1].exec, C.jccExit);
   assert.equal(b.insns[1].target, CODE + 5);
+  assert.equal(b.insns[4].exec, C.jmpRel);
+  assert.equal(b.insns[4].target, CODE + 5);
   m.poke(CODE, [0x90, 0x0f, 0x0b, 0x90]);
   const u = decodeBlock(m.cpu, CODE);
   assert.equal(u.insns.length, 2);
@@ -118,4 +121,16 @@ test('an instruction whose bytes run into an unmapped page faults at that instru
   assert.equal(r, 2);
   assert.equal(m.cpu.fault!.vector, 14);
   assert.equal(m.cpu.s[8], 0x4ffd, 'EIP points at the instruction that could not be fetched');
+});
+
+test('a taken side exit leaves the block; a fall-through continues it', () => {
+  const m = makeMachine();
+  // xor eax,eax (ZF=1); jz +5 (taken, skips mov ebx,1); mov ebx,1; inc ecx
+  let f = m.run([0x31, 0xc0, 0x74, 0x05, 0xbb, 0x01, 0x00, 0x00, 0x00, 0x41]);
+  assert.equal(f, null);
+  assert.deepEqual([m.cpu.s[3], m.cpu.s[1]], [0, 1]);
+  // or eax,1 (ZF=0); jz +5 (not taken); mov ebx,1; inc ecx
+  f = m.run([0x83, 0xc8, 0x01, 0x74, 0x05, 0xbb, 0x01, 0x00, 0x00, 0x00, 0x41]);
+  assert.equal(f, null);
+  assert.deepEqual([m.cpu.s[3], m.cpu.s[1]], [1, 2]);
 });

@@ -81,27 +81,32 @@ for (const h of [
 }
 
 /**
- * Fuse a block-ending CMP/TEST (32-bit registers) with the Jcc after it.
- * Returns how many instructions were folded away (0 or 1).
+ * Fuse CMP/TEST (32-bit registers) with the Jcc right after it — at the end
+ * of a block or as a superblock side exit. Returns how many instructions
+ * were folded away.
  */
 export function fuseCompareBranch(insns: Insn[]): number {
-  const n = insns.length;
-  if (n < 2) return 0;
-  const j = insns[n - 1];
-  if (j.exec !== C.jcc) return 0;
-  const c = insns[n - 2];
-  let fused: Handler;
-  if (c.exec === A.cmp32RR) fused = NF.cmpJcc32RR;
-  else if (c.exec === A.cmp32RI) fused = NF.cmpJcc32RI;
-  else if (c.exec === A.test32RR) fused = NF.testJcc32RR;
-  else return 0;
-  c.exec = fused;
-  c.sub = j.sub;
-  c.target = j.target;
-  c.next = j.next;
-  c.len += j.len;
-  insns.pop();
-  return 1;
+  let folded = 0;
+  for (let k = insns.length - 1; k >= 1; k--) {
+    const j = insns[k];
+    const exit = j.exec === C.jccExit;
+    if (!exit && j.exec !== C.jcc) continue;
+    const c = insns[k - 1];
+    let fused: Handler;
+    if (c.exec === A.cmp32RR) fused = exit ? NF.cmpJccExit32RR : NF.cmpJcc32RR;
+    else if (c.exec === A.cmp32RI) fused = exit ? NF.cmpJccExit32RI : NF.cmpJcc32RI;
+    else if (c.exec === A.test32RR) fused = exit ? NF.testJccExit32RR : NF.testJcc32RR;
+    else continue;
+    c.exec = fused;
+    c.sub = j.sub;
+    c.target = j.target;
+    c.next = j.next;
+    c.len += j.len;
+    insns.splice(k, 1);
+    folded++;
+    k--;
+  }
+  return folded;
 }
 
 /** Rewrite handlers of `insns` in place where their flags are dead. */

@@ -100,3 +100,31 @@ export function movzxW32M(cpu: Cpu, i: Insn): void {
   cpu.s[i.reg] = cpu.rd16(cpu.ea(i));
 }
 
+// Side-exit forms (superblocks): a taken branch leaves the block (cpu.ts STOP_EXIT = 3).
+export function cmpJccExit32RR(cpu: Cpu, i: Insn): void {
+  const s = cpu.s;
+  const a = s[i.rm];
+  const b = s[i.reg];
+  setLazy(s, OP_SUB32, a, b, (a - b) | 0);
+  if (testCC(s, i.sub)) {
+    s[S_EIP] = i.target;
+    cpu.stop = 3;
+  }
+}
+export function cmpJccExit32RI(cpu: Cpu, i: Insn): void {
+  const s = cpu.s;
+  const a = s[i.rm];
+  setLazy(s, OP_SUB32, a, i.imm, (a - i.imm) | 0);
+  if (testCC(s, i.sub)) {
+    s[S_EIP] = i.target;
+    cpu.stop = 3;
+  }
+}
+export function testJccExit32RR(cpu: Cpu, i: Insn): void {
+  const s = cpu.s;
+  setLazy(s, OP_LOGIC32, 0, 0, s[i.rm] & s[i.reg]);
+  if (testCC(s, i.sub)) {
+    s[S_EIP] = i.target;
+    cpu.stop = 3;
+  }
+}

@@ -2,6 +2,7 @@ import { Cpu, RUN_FAULT, STOP_YIELD, type InterruptHost } from '../cpu/cpu.js';
 import { AddressSpace } from '../mem/address-space.js';
 import { CpuFault, FaultKind, Vector } from '../mem/fault.js';
 import { R_EAX, S_EIP, S_FLAGS, S_SEG_SEL, SEG_CS, STATE_BYTES, USER_CS, USER_DS } from '../mem/layout.js';
+import { resetSseState } from '../cpu/sse-state.js';
 import { PhysicalMemory } from '../mem/phys.js';
 import { Tlb } from '../mem/tlb.js';
 import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '../fs/types.js';
@@ -155,6 +156,7 @@ export class Kernel implements InterruptHost {
     r[4] = sp;
     r[S_EIP] = img.entry;
     r[S_FLAGS] = 0x202;
+    resetSseState(r);
     for (let k = 0; k < 6; k++) r[S_SEG_SEL + k] = k === SEG_CS ? USER_CS : k === 4 || k === 5 ? 0 : USER_DS;
     for (const [n, e] of t.fds.entries()) if (e && e.cloexec) t.fds[n] = null;
   }
