@@ -129,6 +129,14 @@ test('sort', { timeout: TIMEOUT }, () => same(['sort', '/data/words.txt']));
 
 test('sort -r', { timeout: TIMEOUT }, () => same(['sort', '-r', '/data/words.txt']));
 
+// Floating point (x87 until SSE2 paths are chosen): strtod, printf %f/%e/%g.
+test('sort -n', { timeout: TIMEOUT }, () => same(['sort', '-n', '/data/numbers.txt']));
+
+test('awk arithmetic and float formatting', { timeout: TIMEOUT }, () =>
+  same(['awk', '{ s += $1; q += $1 * $1; h += 1 / ($1 + 1) } END { printf "%d %.6f %.3e %g %.10g\\n", s, s / NR, q, h, s / 7 }', '/data/numbers.txt']));
+
+test('dc arbitrary precision', { timeout: TIMEOUT }, () => same(['dc', '-e', '20 k 1 3 / p 2 v p 10 30 ^ p 7 _3 / p']));
+
 test('wc', { timeout: TIMEOUT }, () => same(['wc', '/data/words.txt', '/data/numbers.txt', '/data/blob.bin']));
 
 test("sed 's/a/b/g'", { timeout: TIMEOUT }, () => same(['sed', 's/a/b/g', '/data/words.txt']));
