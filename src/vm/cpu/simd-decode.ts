@@ -9,7 +9,7 @@ import * as N from './sse-int.js';
 import * as M from './sse-move.js';
 import * as SH from './sse-shuffle.js';
 import * as S3 from './sse-ssse3.js';
-import * as X87 from './x87-decode.js';
+import { decodeFxsave } from './x87-decode.js';
 
 /**
  * SSE/SSE2/SSE3/SSSE3 opcodes of the 0F map and the 0F 38 / 0F 3A maps
@@ -283,21 +283,12 @@ function decodeShiftImm(i: Insn, b: number, seg: number): boolean {
   return false;
 }
 
-type FxsaveDecoder = (i: Insn, osize: number) => boolean;
-
 /**
  * 0F AE /0–/3 with a memory operand (ModRM already decoded): FXSAVE and
- * FXRSTOR belong to the x87 unit (x87-decode.ts `decodeFxsave`, looked up
- * at decode time so this file builds before that unit provides it), LDMXCSR
- * and STMXCSR are here.
+ * FXRSTOR belong to the x87 unit (x87-decode.ts), LDMXCSR and STMXCSR are here.
  */
 export function decodeSimdGroup15(i: Insn, osize: number, _seg: number): boolean {
-  if (i.reg <= 1) {
-    const fx = (X87 as unknown as { decodeFxsave?: FxsaveDecoder }).decodeFxsave;
-    if (fx !== undefined) return fx(i, osize);
-    i.exec = ud;
-    return true;
-  }
+  if (i.reg <= 1) return decodeFxsave(i, osize);
   i.exec = i.reg === 2 ? M.ldmxcsr : M.stmxcsr;
   return false;
 }

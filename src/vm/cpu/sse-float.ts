@@ -117,6 +117,20 @@ export function hpd(cpu: Cpu, i: Insn): void {
 
 // ---- compares ----
 
+/** Whether predicate p (0–7) holds for relation r (from cmp32/cmp64). */
+function predicate(p: number, r: number): boolean {
+  switch (p & 7) {
+    case 0: return r === 0;
+    case 1: return r === 1;
+    case 2: return r === 0 || r === 1;
+    case 3: return r === -1;
+    case 4: return r !== 0;
+    case 5: return r !== 1;
+    case 6: return !(r === 0 || r === 1);
+    default: return r !== -1;
+  }
+}
+
 /** Predicates LT LE NLT NLE (1 2 5 6) are signalling: a QNaN operand is invalid too. */
 const signals = (p: number): boolean => (p & 3) === 1 || (p & 3) === 2;
 
@@ -124,7 +138,7 @@ export function cmpps(cpu: Cpu, i: Insn): void {
   loadT(cpu, i, true);
   FP.begin(cpu);
   const x = cpu.xmm, d = x.i32, t = x.ti32, o = i.reg << 2, p = i.imm & 7, sq = signals(p);
-  for (let k = 0; k < 4; k++) t[4 + k] = FP.predicate(p, FP.cmp32(d[o + k], t[k], sq)) ? -1 : 0;
+  for (let k = 0; k < 4; k++) t[4 + k] = predicate(p, FP.cmp32(d[o + k], t[k], sq)) ? -1 : 0;
   commitFlags(cpu, FP.ex);
   writeU(cpu, i.reg);
 }
@@ -133,7 +147,7 @@ export function cmpss(cpu: Cpu, i: Insn): void {
   loadT32(cpu, i);
   FP.begin(cpu);
   const x = cpu.xmm, d = x.i32, o = i.reg << 2, p = i.imm & 7;
-  const r = FP.predicate(p, FP.cmp32(d[o], x.ti32[0], signals(p))) ? -1 : 0;
+  const r = predicate(p, FP.cmp32(d[o], x.ti32[0], signals(p))) ? -1 : 0;
   commitFlags(cpu, FP.ex);
   d[o] = r;
 }
@@ -143,7 +157,7 @@ export function cmppd(cpu: Cpu, i: Insn): void {
   FP.begin(cpu);
   const x = cpu.xmm, d = x.i32, t = x.ti32, o = i.reg << 2, p = i.imm & 7, sq = signals(p);
   for (let k = 0; k < 4; k += 2) {
-    const r = FP.predicate(p, FP.cmp64(d[o + k], d[o + k + 1], t[k], t[k + 1], sq)) ? -1 : 0;
+    const r = predicate(p, FP.cmp64(d[o + k], d[o + k + 1], t[k], t[k + 1], sq)) ? -1 : 0;
     t[4 + k] = r;
     t[5 + k] = r;
   }
@@ -155,7 +169,7 @@ export function cmpsd(cpu: Cpu, i: Insn): void {
   loadT64(cpu, i);
   FP.begin(cpu);
   const x = cpu.xmm, d = x.i32, t = x.ti32, o = i.reg << 2, p = i.imm & 7;
-  const r = FP.predicate(p, FP.cmp64(d[o], d[o + 1], t[0], t[1], signals(p))) ? -1 : 0;
+  const r = predicate(p, FP.cmp64(d[o], d[o + 1], t[0], t[1], signals(p))) ? -1 : 0;
   commitFlags(cpu, FP.ex);
   d[o] = r;
   d[o + 1] = r;

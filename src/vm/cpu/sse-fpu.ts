@@ -466,20 +466,6 @@ export function cmp64(alo: number, ahi: number, blo: number, bhi: number, signal
   return av === bv ? 0 : av < bv ? 1 : 2;
 }
 
-/** Whether predicate p (0–7) holds for relation r (from cmp32/cmp64). */
-export function predicate(p: number, r: number): boolean {
-  switch (p & 7) {
-    case 0: return r === 0;
-    case 1: return r === 1;
-    case 2: return r === 0 || r === 1;
-    case 3: return r === -1;
-    case 4: return r !== 0;
-    case 5: return r !== 1;
-    case 6: return !(r === 0 || r === 1);
-    default: return r !== -1;
-  }
-}
-
 // ---- conversions ----
 
 /** Round a binary64 value to an integer in the current RC mode (or toward zero). */
