@@ -3,6 +3,7 @@
  * (nothing here may touch the DOM or Node's modules).
  */
 import { Ext2 } from './fs/ext2.js';
+import { OverlayBlockDevice } from './storage/overlay.js';
 import { FsError } from './fs/types.js';
 import { CallbackConsole, type Console } from './kernel/console.js';
 import { VmError } from './kernel/errors.js';
@@ -27,6 +28,8 @@ export interface RunOptions {
   console?: Console;
   /** Diagnostics (unknown syscalls, OOM kills). */
   trace?: (line: string) => void;
+  /** Mount the root read-only (writes fail with EROFS). Default: writable, changes kept in memory. */
+  readOnly?: boolean;
 }
 
 export interface RunResult {
@@ -44,8 +47,11 @@ export interface RunResult {
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
   if (opts.argv.length === 0) throw new VmError('not-found', 'web-vm: no program given', 125);
   let root: Ext2;
+  // The image is never written: the guest's changes live in an overlay of
+  // changed blocks (in memory here; the persistence issue stores them).
+  const overlay = new OverlayBlockDevice(opts.device);
   try {
-    root = await Ext2.mount(opts.device);
+    root = await Ext2.mount(overlay, { writable: opts.readOnly !== true });
   } catch (e) {
     if (e instanceof FsError) throw new VmError('image', `web-vm: cannot mount the image: ${e.message}`, 125);
     throw e;

@@ -130,12 +130,15 @@ function writeTree(root, busyboxPath) {
     // 5 MiB: past 12 + 1024 blocks, so it needs the double-indirect block.
     'data/large.bin': binaryFile(5 * 1024 * 1024, 0x1a76e),
     'data/sub/deep/nested.txt': 'a file three directories down\n',
+    // A `#!` script: execve hands it to the interpreter named on its first line.
+    'data/script.sh': '#!/bin/busybox sh\necho "script $0 got $# args: $1 $2"\nexit 5\n',
   };
   for (const [p, content] of Object.entries(files)) {
     writeFileSync(join(root, p), content);
     chmodSync(join(root, p), 0o644);
   }
   symlinkSync('sub/deep/nested.txt', join(root, 'data', 'nested-link'));
+  chmodSync(join(root, 'data', 'script.sh'), 0o755);
   chmodSync(join(root, 'bin', 'busybox'), 0o755);
   for (const d of dirs) chmodSync(join(root, d), 0o755);
   chmodSync(join(root, 'tmp'), 0o1777);

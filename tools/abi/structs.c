@@ -17,6 +17,9 @@
 #include <linux/mman.h>
 #include <linux/uio.h>
 #include <linux/sysinfo.h>
+#include <asm/sigcontext.h>
+#include <asm/ucontext.h>
+#include <asm/siginfo.h>
 
 #define F(s, m, name) printf("export const %s = %zu;\n", name, offsetof(struct s, m))
 #define Z(s, name) printf("export const %s = %zu;\n", name, sizeof(struct s))
@@ -82,6 +85,22 @@ int main(void) {
   C(SIGHUP); C(SIGINT); C(SIGQUIT); C(SIGILL); C(SIGTRAP); C(SIGABRT); C(SIGBUS); C(SIGFPE); C(SIGKILL); C(SIGUSR1); C(SIGSEGV); C(SIGUSR2);
   C(SIGPIPE); C(SIGALRM); C(SIGTERM); C(SIGSTKFLT); C(SIGCHLD); C(SIGCONT); C(SIGSTOP); C(SIGTSTP); C(SIGTTIN); C(SIGTTOU); C(SIGURG);
   C(SIGXCPU); C(SIGXFSZ); C(SIGVTALRM); C(SIGPROF); C(SIGWINCH); C(SIGIO); C(SIGPWR); C(SIGSYS);
+  printf("\n// struct sigcontext (asm/sigcontext.h, i386) and struct ucontext (asm/ucontext.h)\n");
+  Z(sigcontext, "SIGCONTEXT_SIZE");
+  F(sigcontext, gs, "SC_GS"); F(sigcontext, fs, "SC_FS"); F(sigcontext, es, "SC_ES"); F(sigcontext, ds, "SC_DS");
+  F(sigcontext, edi, "SC_EDI"); F(sigcontext, esi, "SC_ESI"); F(sigcontext, ebp, "SC_EBP"); F(sigcontext, esp, "SC_ESP");
+  F(sigcontext, ebx, "SC_EBX"); F(sigcontext, edx, "SC_EDX"); F(sigcontext, ecx, "SC_ECX"); F(sigcontext, eax, "SC_EAX");
+  F(sigcontext, trapno, "SC_TRAPNO"); F(sigcontext, err, "SC_ERR"); F(sigcontext, eip, "SC_EIP"); F(sigcontext, cs, "SC_CS");
+  F(sigcontext, eflags, "SC_EFLAGS"); F(sigcontext, esp_at_signal, "SC_ESP_AT_SIGNAL"); F(sigcontext, ss, "SC_SS");
+  F(sigcontext, fpstate, "SC_FPSTATE"); F(sigcontext, oldmask, "SC_OLDMASK"); F(sigcontext, cr2, "SC_CR2");
+  Z(ucontext, "UCONTEXT_SIZE");
+  F(ucontext, uc_flags, "UC_FLAGS"); F(ucontext, uc_link, "UC_LINK"); F(ucontext, uc_stack, "UC_STACK");
+  F(ucontext, uc_mcontext, "UC_MCONTEXT"); F(ucontext, uc_sigmask, "UC_SIGMASK");
+  printf("export const SIGINFO_SIZE = %zu;\n", sizeof(siginfo_t));
+  C(SA_NOCLDSTOP); C(SA_NOCLDWAIT); C(SA_SIGINFO); C(SA_ONSTACK); C(SA_RESTART); C(SA_NODEFER); C(SA_RESETHAND); C(SA_RESTORER);
+  C(MINSIGSTKSZ);
+  C(SI_USER); C(SI_KERNEL); C(SI_TKILL); C(SEGV_MAPERR); C(SEGV_ACCERR); C(ILL_ILLOPN); C(ILL_ILLOPC); C(ILL_PRVOPC); C(FPE_INTDIV); C(FPE_FLTDIV); C(FPE_FLTINV);
+  C(TRAP_BRKPT); C(CLD_EXITED); C(CLD_KILLED); C(CLD_DUMPED); C(BUS_ADRERR);
   C(CLOCK_REALTIME); C(CLOCK_MONOTONIC); C(CLOCK_PROCESS_CPUTIME_ID); C(CLOCK_THREAD_CPUTIME_ID); C(CLOCK_MONOTONIC_RAW); C(CLOCK_REALTIME_COARSE); C(CLOCK_MONOTONIC_COARSE); C(CLOCK_BOOTTIME);
   return 0;
 }

@@ -4,7 +4,9 @@
  * at the same time share one device read. Runs of contiguous blocks are
  * read with one device read (one HTTP range request for the HTTP device).
  *
- * Buffers handed out are shared with the cache and must not be modified.
+ * Buffers handed out are shared with the cache and must not be modified,
+ * except through modify()/fresh(): a writable mount changes blocks in place
+ * there, and they stay pinned as dirty until flush() writes them.
  */
 
 import { EIO } from '../kernel/abi/errno.js';
@@ -21,6 +23,12 @@ export class BlockCache {
   private readonly blocks = new Map<number, Uint8Array>();
   private readonly inFlight = new Map<number, Promise<Uint8Array>>();
   private readonly capacity: number;
+  /**
+   * Blocks changed by the filesystem operation in progress and not yet
+   * written to the device. They are pinned (never evicted) and win over
+   * the LRU map until `flush()` writes them.
+   */
+  private readonly dirty = new Map<number, Uint8Array>();
   /** Device reads issued so far (for tests and diagnostics). */
   deviceReads = 0;
 
@@ -36,6 +44,8 @@ export class BlockCache {
 
   /** One block; shares the cached buffer (read-only). */
   get(block: number): Promise<Uint8Array> {
+    const d = this.dirty.get(block);
+    if (d !== undefined) return Promise.resolve(d);
     const hit = this.blocks.get(block);
     if (hit !== undefined) {
       this.blocks.delete(block);
@@ -64,6 +74,11 @@ export class BlockCache {
         i++;
         continue;
       }
+      const d = this.dirty.get(b);
+      if (d !== undefined) {
+        result[i++] = d;
+        continue;
+      }
       const hit = this.blocks.get(b);
       if (hit !== undefined) {
         this.blocks.delete(b);
@@ -81,7 +96,7 @@ export class BlockCache {
       let n = 1;
       while (i + n < count && n < maxRun) {
         const nb = phys[first + i + n]!;
-        if (nb !== b + n || this.blocks.has(nb) || this.inFlight.has(nb)) break;
+        if (nb !== b + n || this.blocks.has(nb) || this.inFlight.has(nb) || this.dirty.has(nb)) break;
         n++;
       }
       const parts = this.fetchRun(b, n);
@@ -113,6 +128,78 @@ export class BlockCache {
     }
   }
 
+  /**
+   * Block `block` for changing in place: the buffer returned is the cached
+   * one, pinned as dirty until `flush()`. Readers see the change at once.
+   */
+  async modify(block: number): Promise<Uint8Array> {
+    const d = this.dirty.get(block);
+    if (d !== undefined) return d;
+    const data = await this.get(block);
+    this.blocks.delete(block);
+    this.dirty.set(block, data);
+    return data;
+  }
+
+  /** A zeroed buffer for a newly allocated block, pinned as dirty (no device read). */
+  fresh(block: number): Uint8Array {
+    if (block >= this.blockCount) throw new FsError(EIO, `ext2: block ${block} is beyond the end of the filesystem (${this.blockCount} blocks)`);
+    let d = this.dirty.get(block);
+    if (d !== undefined) {
+      d.fill(0);
+      return d;
+    }
+    d = new Uint8Array(this.blockSize);
+    this.blocks.delete(block);
+    this.inFlight.delete(block);
+    this.dirty.set(block, d);
+    return d;
+  }
+
+  /** Forget a block's dirty contents without writing them (a block freed in the same operation). */
+  discard(block: number): void {
+    this.dirty.delete(block);
+    this.blocks.delete(block);
+  }
+
+  /**
+   * Write every dirty block to the device (runs of consecutive blocks in
+   * one write each) and return them to the LRU map. Device errors become
+   * FsError EIO.
+   */
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const dev = this.dev;
+    if (dev.write === undefined) throw new FsError(EIO, 'ext2: the device cannot be written');
+    const nums = [...this.dirty.keys()].sort((a, b) => a - b);
+    const bs = this.blockSize;
+    const maxRun = Math.max(1, Math.floor(MAX_RUN_BYTES / bs));
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < nums.length;) {
+      let n = 1;
+      while (i + n < nums.length && n < maxRun && nums[i + n] === nums[i]! + n) n++;
+      let buf: Uint8Array;
+      if (n === 1) buf = this.dirty.get(nums[i]!)!;
+      else {
+        buf = new Uint8Array(n * bs);
+        for (let k = 0; k < n; k++) buf.set(this.dirty.get(nums[i + k]!)!, k * bs);
+      }
+      writes.push(dev.write(nums[i]! * bs, buf));
+      i += n;
+    }
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      throw new FsError(EIO, `ext2: device write failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    for (const b of nums) {
+      const data = this.dirty.get(b);
+      if (data === undefined) continue;
+      this.dirty.delete(b);
+      this.insert(b, data);
+    }
+  }
+
   /** Start one device read for blocks [start, start+n) and register each block as in flight. */
   private fetchRun(start: number, n: number): Promise<Uint8Array>[] {
     if (start + n > this.blockCount) {
@@ -134,17 +221,20 @@ export class BlockCache {
     const parts: Promise<Uint8Array>[] = [];
     for (let k = 0; k < n; k++) {
       const b = start + k;
-      const p = whole.then(
+      const p: Promise<Uint8Array> = whole.then(
         (data) => {
           // Copy out of a multi-block run so that a cached block never keeps
           // the whole run's buffer alive after its neighbours are evicted.
           const block = n === 1 ? data : data.slice(k * bs, (k + 1) * bs);
-          this.inFlight.delete(b);
-          this.insert(b, block);
+          // A block rewritten while this read was in flight keeps its new contents.
+          if (this.inFlight.get(b) === p) {
+            this.inFlight.delete(b);
+            if (!this.dirty.has(b)) this.insert(b, block);
+          }
           return block;
         },
         (err: unknown) => {
-          this.inFlight.delete(b);
+          if (this.inFlight.get(b) === p) this.inFlight.delete(b);
           throw err;
         },
       );

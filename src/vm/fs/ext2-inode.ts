@@ -37,24 +37,31 @@ export function decodeInodeRdev(block: Uint32Array): number {
 
 const VALID_TYPES = new Set([S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO]);
 
+/**
+ * The fields a writable mount changes in place; one object per live inode,
+ * so every holder sees a change at once (the mount writes the record back
+ * with encodeInode()).
+ */
 export class Ext2Inode implements Inode {
-  readonly mode: number;
-  readonly nlink: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly rdev: number;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  rdev: number;
   /** Bytes; exact up to 2^53. */
-  readonly size: number;
+  size: number;
   /** 512-byte units. */
-  readonly blocks512: number;
-  readonly atime: number;
-  readonly mtime: number;
-  readonly ctime: number;
-  readonly flags: number;
+  blocks512: number;
+  atime: number;
+  mtime: number;
+  ctime: number;
+  flags: number;
   /** i_block[0..14]: block pointers, or a fast symlink's target bytes. */
   readonly block: Uint32Array;
   /** i_file_acl: block of extended attributes, 0 if none. */
-  readonly fileAcl: number;
+  fileAcl: number;
+  /** Set when a writable mount has freed this inode (its number may be reused). */
+  freed = false;
   /** st_blksize: the filesystem block size, as Linux's ext2 reports it. */
   readonly blksize: number;
 
@@ -145,4 +152,31 @@ export class Ext2Inode implements Inode {
       ctimeNsec: 0,
     };
   }
+}
+
+/**
+ * Write the fields of `f` that a writer changes into the on-disk record at
+ * `off` in `buf` (layout of spec §3.5 and the Linux osd2 fields of
+ * fs/ext2/ext2.h), leaving every other byte of the record as it was.
+ */
+export function encodeInode(f: Ext2Inode, buf: Uint8Array, off: number, dtime: number): void {
+  const v = new DataView(buf.buffer, buf.byteOffset + off, 128);
+  v.setUint16(0, f.mode, true);
+  v.setUint16(2, f.uid & 0xffff, true);
+  v.setUint32(4, f.size % 0x1_0000_0000, true);
+  v.setInt32(8, f.atime | 0, true);
+  v.setInt32(12, f.ctime | 0, true);
+  v.setInt32(16, f.mtime | 0, true);
+  v.setUint32(20, dtime >>> 0, true);
+  v.setUint16(24, f.gid & 0xffff, true);
+  v.setUint16(26, f.nlink, true);
+  v.setUint32(28, f.blocks512 >>> 0, true);
+  v.setUint32(32, f.flags >>> 0, true);
+  for (let i = 0; i < 15; i++) v.setUint32(40 + 4 * i, f.block[i]! >>> 0, true);
+  v.setUint32(104, f.fileAcl >>> 0, true);
+  // i_size_high only for regular files; for directories the field is i_dir_acl.
+  if ((f.mode & S_IFMT) === S_IFREG) v.setUint32(108, Math.floor(f.size / 0x1_0000_0000), true);
+  v.setUint16(116, 0, true);
+  v.setUint16(120, Math.floor(f.uid / 0x10000) & 0xffff, true);
+  v.setUint16(122, Math.floor(f.gid / 0x10000) & 0xffff, true);
 }

@@ -69,6 +69,8 @@ export const RO_COMPAT_SPARSE_SUPER = 0x0001;
 export const RO_COMPAT_LARGE_FILE = 0x0002;
 export const RO_COMPAT_BTREE_DIR = 0x0004;
 export const RO_COMPAT_HUGE_FILE = 0x0008;
+/** RO_COMPAT features a writer may keep writing under (Linux's EXT2_FEATURE_RO_COMPAT_SUPP). */
+export const RO_COMPAT_WRITABLE = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_BTREE_DIR;
 
 /**
  * INCOMPAT features this reader handles. FILETYPE adds a type byte to
@@ -130,6 +132,10 @@ export interface Superblock {
   featureRoCompat: number;
   /** s_first_meta_bg: first group whose descriptors are placed META_BG-style. */
   firstMetaBg: number;
+  /** s_r_blocks_count, s_free_blocks_count, s_free_inodes_count (kept current by a writable mount). */
+  rBlocksCount: number;
+  freeBlocksCount: number;
+  freeInodesCount: number;
   /** Number of block groups, derived from the counts above. */
   groupCount: number;
 }
@@ -225,6 +231,9 @@ export function parseSuperblock(raw: Uint8Array): Superblock {
     inodesCount, blocksCount, firstDataBlock, logBlockSize, blockSize, blocksPerGroup, inodesPerGroup,
     magic, creatorOs, revLevel, firstIno, inodeSize, featureCompat, featureIncompat, featureRoCompat,
     firstMetaBg, groupCount,
+    rBlocksCount: v.getUint32(8, true),
+    freeBlocksCount: v.getUint32(12, true),
+    freeInodesCount: v.getUint32(16, true),
   };
 }
 
@@ -280,6 +289,10 @@ export interface GroupDesc {
   blockBitmap: number;
   inodeBitmap: number;
   inodeTable: number;
+  /** bg_free_blocks_count, bg_free_inodes_count, bg_used_dirs_count (u16 each). */
+  freeBlocksCount: number;
+  freeInodesCount: number;
+  usedDirsCount: number;
 }
 
 export function parseGroupDesc(block: Uint8Array, offset: number): GroupDesc {
@@ -288,6 +301,9 @@ export function parseGroupDesc(block: Uint8Array, offset: number): GroupDesc {
     blockBitmap: v.getUint32(0, true),
     inodeBitmap: v.getUint32(4, true),
     inodeTable: v.getUint32(8, true),
+    freeBlocksCount: v.getUint16(12, true),
+    freeInodesCount: v.getUint16(14, true),
+    usedDirsCount: v.getUint16(16, true),
   };
 }
 

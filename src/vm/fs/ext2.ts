@@ -12,24 +12,35 @@
  * Names are byte strings, one byte per JS character (see names.ts).
  */
 
-import { EINVAL, EIO, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR } from '../kernel/abi/errno.js';
+import { EINVAL, EIO, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, EROFS } from '../kernel/abi/errno.js';
 import type { BlockDevice } from '../storage/block-device.js';
 import { BlockCache, DEFAULT_CACHE_BYTES } from './block-cache.js';
 import {
   EXT2_IND_BLOCK, EXT2_NAME_LEN, EXT2_NDIR_BLOCKS, INCOMPAT_FILETYPE, INCOMPAT_META_BG, ROOT_INO,
   SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, descriptorTableBlocks, direntRecLen, groupDescriptorLocation,
-  parseGroupDesc, parseInode, parseSuperblock, type GroupDesc, type Superblock,
+  parseGroupDesc, parseInode, parseSuperblock, RO_COMPAT_WRITABLE, type GroupDesc, type Superblock,
 } from './ext2-layout.js';
+import { Ext2Writer, type SetAttr } from './ext2-write.js';
 import { Ext2Inode } from './ext2-inode.js';
 import { bytesToName, nameEquals } from './names.js';
 import {
   DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN, FsError, S_IFBLK, S_IFCHR,
-  S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type DirEntry, type FileSystem, type Inode,
+  S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type DirEntry, type FileSystem, type FsStats, type Inode,
 } from './types.js';
+
+export type { SetAttr } from './ext2-write.js';
 
 export { Ext2Inode } from './ext2-inode.js';
 
 export interface Ext2MountOptions {
+  /**
+   * Mount read-write (the device must implement `write`). Changes reach the
+   * device when each operation returns, so the device holds a consistent
+   * filesystem between operations.
+   */
+  writable?: boolean;
+  /** Seconds since the epoch for timestamps (default: the wall clock). Tests pass a fixed clock. */
+  clock?: () => number;
   /** st_dev of this mount; by default a fresh number per mount (8:1, 8:2, …). */
   dev?: number;
   /** Budget of the block cache in bytes (default 8 MiB). */
@@ -79,24 +90,34 @@ interface RawDirent {
 }
 
 export class Ext2 implements FileSystem {
-  readonly readOnly = true;
+  readonly readOnly: boolean;
   readonly blockSize: number;
-  /** Block pointers per indirect block. */
-  private readonly ptrsPerBlock: number;
-  /** Logical blocks addressable through i_block (12 + p + p² + p³). */
-  private readonly maxFileBlocks: number;
+  /** Block pointers per indirect block. @internal */
+  readonly ptrsPerBlock: number;
+  /** Logical blocks addressable through i_block (12 + p + p² + p³). @internal */
+  readonly maxFileBlocks: number;
   /** Blocks [0, metaEnd) hold the boot block, superblock and group descriptors of group 0. */
   private readonly metaEnd: number;
-  private readonly hasFileType: boolean;
+  /** @internal */
+  readonly hasFileType: boolean;
   private readonly inodes = new Map<number, Ext2Inode>();
+  /** Every inode object still reachable, LRU or not (see cached()). */
+  private readonly live = new Map<number, WeakRef<Ext2Inode>>();
+  private readonly liveRegistry = new FinalizationRegistry<number>((ino) => {
+    if (this.live.get(ino)?.deref() === undefined) this.live.delete(ino);
+  });
+  /** The mutation half of a writable mount (ext2-write.ts). */
+  private readonly writer: Ext2Writer | null;
   private readonly inodeLoads = new Map<number, Promise<Ext2Inode>>();
   private readonly inodeCacheSize: number;
 
   private constructor(
     readonly dev: number,
     readonly superblock: Superblock,
-    private readonly groups: GroupDesc[],
-    private readonly cache: BlockCache,
+    /** @internal */
+    readonly groups: GroupDesc[],
+    /** @internal */
+    readonly cache: BlockCache,
     opts: Ext2MountOptions,
   ) {
     const sb = superblock;
@@ -107,6 +128,8 @@ export class Ext2 implements FileSystem {
     this.metaEnd = sb.featureIncompat & INCOMPAT_META_BG ? sb.firstDataBlock + 1 : sb.firstDataBlock + 1 + descriptorTableBlocks(sb);
     this.hasFileType = (sb.featureIncompat & INCOMPAT_FILETYPE) !== 0;
     this.inodeCacheSize = opts.inodeCacheSize ?? 65536;
+    this.readOnly = !opts.writable;
+    this.writer = opts.writable ? new Ext2Writer(this, opts.clock ?? (() => Math.floor(Date.now() / 1000))) : null;
   }
 
   /**
@@ -126,6 +149,11 @@ export class Ext2 implements FileSystem {
       throw new FsError(EIO, `ext2: reading the superblock failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     const sb = parseSuperblock(raw);
+    if (opts.writable) {
+      if (device.write === undefined) throw new FsError(EROFS, 'ext2: cannot mount read-write: the device is read-only (put an overlay over it)');
+      const ro = sb.featureRoCompat & ~RO_COMPAT_WRITABLE;
+      if (ro) throw new FsError(EROFS, `ext2: cannot mount read-write: unsupported read-only-compatible features 0x${ro.toString(16)} (mount read-only)`);
+    }
     const fsBytes = sb.blocksCount * sb.blockSize;
     if (device.size < fsBytes) {
       throw new FsError(EINVAL, `corrupt ext2 superblock: the filesystem has ${sb.blocksCount} blocks of ${sb.blockSize} bytes (${fsBytes} bytes) but the image holds only ${device.size} bytes; is the image truncated?`);
@@ -157,17 +185,41 @@ export class Ext2 implements FileSystem {
    * is out of range or the record is not a live inode.
    */
   inode(ino: number): Promise<Ext2Inode> {
-    const hit = this.inodes.get(ino);
-    if (hit !== undefined) {
-      this.inodes.delete(ino);
-      this.inodes.set(ino, hit);
-      return Promise.resolve(hit);
-    }
+    const hit = this.cached(ino);
+    if (hit !== undefined) return Promise.resolve(hit);
     const pending = this.inodeLoads.get(ino);
     if (pending !== undefined) return pending;
     const load = this.loadInode(ino).finally(() => this.inodeLoads.delete(ino));
     this.inodeLoads.set(ino, load);
     return load;
+  }
+
+  /**
+   * The one live object of inode `ino`, if any: from the LRU, or one that
+   * fell out of it but is still held somewhere (a writable mount changes
+   * inode objects in place, so there must never be two for one inode).
+   */
+  private cached(ino: number): Ext2Inode | undefined {
+    let hit = this.inodes.get(ino);
+    if (hit !== undefined) {
+      this.inodes.delete(ino);
+    } else {
+      hit = this.live.get(ino)?.deref();
+      if (hit === undefined) return undefined;
+    }
+    this.remember(hit);
+    return hit;
+  }
+
+  private remember(inode: Ext2Inode): void {
+    this.inodes.set(inode.ino, inode);
+    if (this.live.get(inode.ino)?.deref() !== inode) {
+      this.live.set(inode.ino, new WeakRef(inode));
+      this.liveRegistry.register(inode, inode.ino);
+    }
+    while (this.inodes.size > this.inodeCacheSize) {
+      this.inodes.delete(this.inodes.keys().next().value as number);
+    }
   }
 
   private async loadInode(ino: number): Promise<Ext2Inode> {
@@ -181,15 +233,26 @@ export class Ext2 implements FileSystem {
     const byteInTable = index * sb.inodeSize;
     const block = this.groups[group]!.inodeTable + Math.floor(byteInTable / sb.blockSize);
     const data = await this.cache.get(block);
+    // Created by a writer while this read was in flight: that object wins.
+    const raced = this.cached(ino);
+    if (raced !== undefined) return raced;
     const inode = new Ext2Inode(this, ino, parseInode(data, byteInTable % sb.blockSize), sb);
-    this.inodes.set(ino, inode);
-    while (this.inodes.size > this.inodeCacheSize) {
-      this.inodes.delete(this.inodes.keys().next().value as number);
-    }
+    this.remember(inode);
     return inode;
   }
 
-  private own(inode: Inode): Ext2Inode {
+  /** @internal Register a newly created inode / forget a freed one. */
+  adoptInode(inode: Ext2Inode): void {
+    this.remember(inode);
+  }
+  /** @internal */
+  forgetInode(ino: number): void {
+    this.inodes.delete(ino);
+    this.live.delete(ino);
+  }
+
+  /** @internal */
+  own(inode: Inode): Ext2Inode {
     if (inode.fs !== this || !(inode instanceof Ext2Inode)) {
       throw new FsError(EINVAL, `ext2: inode ${inode.ino} belongs to another filesystem`);
     }
@@ -299,7 +362,8 @@ export class Ext2 implements FileSystem {
    * Each indirect block is read once per call, and pointers are checked
    * against the filesystem bounds before use.
    */
-  private async mapBlocks(f: Ext2Inode, first: number, count: number): Promise<Uint32Array> {
+  /** @internal */
+  async mapBlocks(f: Ext2Inode, first: number, count: number): Promise<Uint32Array> {
     const out = new Uint32Array(count);
     const end = first + count;
     if (end > this.maxFileBlocks) {
@@ -356,6 +420,75 @@ export class Ext2 implements FileSystem {
     return out;
   }
 
+  private w(): Ext2Writer {
+    if (this.writer === null) throw new FsError(EROFS, 'ext2: the filesystem is mounted read-only');
+    return this.writer;
+  }
+
+  // Mutations (writable mounts only; EROFS otherwise). See ext2-write.ts.
+  async create(dir: Inode, name: string, mode: number, uid: number, gid: number): Promise<Inode> {
+    return this.w().create(dir, name, mode, uid, gid);
+  }
+  async mkdir(dir: Inode, name: string, mode: number, uid: number, gid: number): Promise<Inode> {
+    return this.w().mkdir(dir, name, mode, uid, gid);
+  }
+  async mknod(dir: Inode, name: string, mode: number, rdev: number, uid: number, gid: number): Promise<Inode> {
+    return this.w().mknod(dir, name, mode, rdev, uid, gid);
+  }
+  async symlink(dir: Inode, name: string, target: string, uid = 0, gid = 0): Promise<Inode> {
+    return this.w().symlink(dir, name, target, uid, gid);
+  }
+  async link(dir: Inode, name: string, target: Inode): Promise<void> {
+    return this.w().link(dir, name, target);
+  }
+  async unlink(dir: Inode, name: string): Promise<void> {
+    return this.w().unlink(dir, name);
+  }
+  async rmdir(dir: Inode, name: string): Promise<void> {
+    return this.w().rmdir(dir, name);
+  }
+  async rename(oldDir: Inode, oldName: string, newDir: Inode, newName: string): Promise<void> {
+    return this.w().rename(oldDir, oldName, newDir, newName);
+  }
+  async write(file: Inode, offset: number, data: Uint8Array): Promise<number> {
+    return this.w().write(file, offset, data);
+  }
+  async truncate(file: Inode, size: number): Promise<void> {
+    return this.w().truncate(file, size);
+  }
+  async setattr(inode: Inode, attrs: SetAttr): Promise<void> {
+    return this.w().setattr(inode, attrs);
+  }
+  /** The kernel opened `inode` (writable mounts: an unlinked open file keeps its data until release). */
+  retain(inode: Inode): void {
+    this.writer?.retain(inode);
+  }
+  /** The kernel closed `inode`; frees an unlinked file at its last close. */
+  async release(inode: Inode): Promise<void> {
+    if (this.writer !== null) await this.writer.release(inode);
+  }
+  /**
+   * Run `fn` when no mutation is in progress and every earlier one has
+   * reached the device, holding later ones back until it settles: the
+   * place to commit the overlay's changed blocks (DESIGN.md decision 7).
+   */
+  async atCommitPoint<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.writer === null ? fn() : this.writer.atCommitPoint(fn);
+  }
+  /** Resolves when every mutation started so far has reached the device. */
+  sync(): Promise<void> {
+    return this.writer === null ? Promise.resolve() : this.writer.sync();
+  }
+  /** Free and total blocks and inodes (statfs). */
+  statfs(): FsStats {
+    const sb = this.superblock;
+    return {
+      blockSize: sb.blockSize, blocks: sb.blocksCount, freeBlocks: sb.freeBlocksCount,
+      availBlocks: Math.max(0, sb.freeBlocksCount - sb.rBlocksCount), inodes: sb.inodesCount,
+      freeInodes: sb.freeInodesCount, nameMax: EXT2_NAME_LEN,
+    };
+  }
+
   /**
    * Walk the entries of a directory in on-disk order, checking each like
    * ext2_check_page() (fs/ext2/dir.c): rec_len at least 12, a multiple of 4,
@@ -366,7 +499,8 @@ export class Ext2 implements FileSystem {
    * rec_len of "..". `visit` gets the block, the entry's offset and its
    * fields, and returns true to stop.
    */
-  private async scanDir(
+  /** @internal */
+  async scanDir(
     d: Ext2Inode,
     visit: (blk: Uint8Array, off: number, ino: number, nameLen: number, fileType: number) => boolean,
   ): Promise<void> {

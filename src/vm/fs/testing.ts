@@ -2,16 +2,18 @@
 // builds fixture trees and ext2 images with mke2fs -d, and reads what
 // debugfs/dumpe2fs say about an image, so that expected values come from
 // the fixture or from e2fsprogs, never from the code under test.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync, chownSync, closeSync, linkSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync,
-  readdirSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync,
+  readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { BlockDevice } from '../storage/block-device.js';
-import type { Ext2 } from './ext2.js';
+import { MemoryBlockDevice, type BlockDevice } from '../storage/block-device.js';
+import { OverlayBlockDevice } from '../storage/overlay.js';
+import { Ext2 } from './ext2.js';
 import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, type Inode } from './types.js';
 
 type MkImage = typeof import('../../../test/support/mkimage.mjs');
@@ -246,3 +248,98 @@ export async function walkTo(fs: Ext2, parts: string[]): Promise<Inode> {
   return cur;
 }
 
+// ---- the writable ext2: mount over an in-memory overlay, write base +
+// overlay to a file, and ask e2fsprogs (e2fsck, debugfs) about the result,
+// so that what the tests check does not come from our own reader.
+
+export interface Mounted {
+  base: Uint8Array;
+  overlay: OverlayBlockDevice;
+  fs: Ext2;
+}
+
+/** A fixed clock that ticks one second per call, so timestamps are predictable. */
+export function tickingClock(start = 1_750_000_000): () => number {
+  let t = start;
+  return () => t++;
+}
+
+export async function mountWritable(image: string, clock: () => number = () => 1_750_000_000): Promise<Mounted> {
+  const base = new Uint8Array(readFileSync(image));
+  const overlay = new OverlayBlockDevice(new MemoryBlockDevice(base));
+  const fs = await Ext2.mount(overlay, { writable: true, clock });
+  return { base, overlay, fs };
+}
+
+let outCount = 0;
+/** Base image + overlay, written to a new file in the scratch directory. */
+export async function writeMerged(m: Mounted, name = 'merged'): Promise<string> {
+  await m.fs.sync();
+  const file = join(work, `${name}-${outCount++}.ext2`);
+  writeFileSync(file, await m.overlay.snapshot());
+  return file;
+}
+
+export interface FsckResult {
+  status: number;
+  output: string;
+}
+
+/** `e2fsck -fn`: exit status 0 means the filesystem is clean. */
+export function fsck(image: string): FsckResult {
+  const r = spawnSync('e2fsck', ['-fn', image], { encoding: 'utf8' });
+  return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
+
+export function debugfs(image: string, cmd: string): string {
+  return execFileSync('debugfs', ['-R', cmd, image], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
+}
+
+/** What debugfs's `rdump /` produces, as a map from path to description (independent of our reader). */
+export type TreeEntry = { type: 'file'; data: Buffer } | { type: 'dir' } | { type: 'link'; target: string } | { type: 'other' };
+export function dumpTree(image: string): Map<string, TreeEntry> {
+  const dir = join(work, `rdump-${outCount++}`);
+  mkdirSync(dir);
+  execFileSync('debugfs', ['-R', `rdump / ${dir}`, image], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = new Map<string, TreeEntry>();
+  const walk = (native: string, path: string): void => {
+    for (const name of readdirSync(native)) {
+      const full = join(native, name);
+      const p = `${path}/${name}`;
+      const st = lstatSync(full);
+      if (st.isDirectory()) {
+        out.set(p, { type: 'dir' });
+        walk(full, p);
+      } else if (st.isSymbolicLink()) out.set(p, { type: 'link', target: readlinkSync(full, 'latin1') });
+      else if (st.isFile()) out.set(p, { type: 'file', data: readFileSync(full) });
+      else out.set(p, { type: 'other' });
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+export function sha(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A small deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Free block and inode counts as dumpe2fs reports them from the superblock. */
+export function freeCounts(image: string): { blocks: number; inodes: number } {
+  const out = execFileSync('dumpe2fs', ['-h', image], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return {
+    blocks: Number(/^Free blocks:\s+(\d+)/m.exec(out)![1]),
+    inodes: Number(/^Free inodes:\s+(\d+)/m.exec(out)![1]),
+  };
+}

@@ -68,6 +68,32 @@ export interface Inode {
   stat(): Stat;
 }
 
+/** Attributes setattr() may change; times are seconds since the epoch. */
+export interface SetAttr {
+  /** Permission bits (07777); the file type is kept. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  atime?: number;
+  mtime?: number;
+  /** Defaults to now whenever anything else changes (chmod(2), chown(2), utimensat(2)). */
+  ctime?: number;
+  /** Same as truncate(). */
+  size?: number;
+}
+
+/** What statfs(2) reports about a filesystem, in blocks of `blockSize` bytes. */
+export interface FsStats {
+  blockSize: number;
+  blocks: number;
+  freeBlocks: number;
+  /** Free blocks an unprivileged user may use (free minus reserved). */
+  availBlocks: number;
+  inodes: number;
+  freeInodes: number;
+  nameMax: number;
+}
+
 export interface FileSystem {
   /** Stable per-mount device number reported as st_dev. */
   readonly dev: number;
@@ -81,4 +107,37 @@ export interface FileSystem {
   readdir(dir: Inode): Promise<DirEntry[]>;
   /** Target of a symbolic link. Throws EINVAL if not a link. */
   readlink(link: Inode): Promise<string>;
+
+  // Mutations: optional, present on filesystems that can be written. A
+  // read-only mount of such a filesystem throws FsError EROFS. Each call
+  // leaves the filesystem consistent when its Promise settles. Names are
+  // byte strings (names.ts); errors are those of the matching syscall's
+  // man page (EEXIST, ENOENT, ENOTDIR, EISDIR, ENOTEMPTY, EMLINK, ENOSPC,
+  // EFBIG, ENAMETOOLONG, EIO).
+
+  /** open(O_CREAT|O_EXCL): a new empty regular file with permission bits `mode`. */
+  create?(dir: Inode, name: string, mode: number, uid: number, gid: number): Promise<Inode>;
+  mkdir?(dir: Inode, name: string, mode: number, uid: number, gid: number): Promise<Inode>;
+  /** FIFOs, sockets, character and block devices; `rdev` encoded like Stat.rdev. */
+  mknod?(dir: Inode, name: string, mode: number, rdev: number, uid: number, gid: number): Promise<Inode>;
+  symlink?(dir: Inode, name: string, target: string, uid?: number, gid?: number): Promise<Inode>;
+  /** A new name for an existing non-directory inode. */
+  link?(dir: Inode, name: string, target: Inode): Promise<void>;
+  unlink?(dir: Inode, name: string): Promise<void>;
+  rmdir?(dir: Inode, name: string): Promise<void>;
+  /** rename(2), replacing an existing target of a compatible type. */
+  rename?(oldDir: Inode, oldName: string, newDir: Inode, newName: string): Promise<void>;
+  /** Write bytes at `offset` (extending the file); returns the count written (short only at ENOSPC/EFBIG). */
+  write?(file: Inode, offset: number, data: Uint8Array): Promise<number>;
+  truncate?(file: Inode, size: number): Promise<void>;
+  setattr?(inode: Inode, attrs: SetAttr): Promise<void>;
+  /**
+   * The kernel holds `inode` open (retain) / stopped holding it (release).
+   * A file unlinked while open keeps its data until its last release.
+   */
+  retain?(inode: Inode): void;
+  release?(inode: Inode): Promise<void>;
+  /** Resolves when every mutation started before has reached the device. */
+  sync?(): Promise<void>;
+  statfs?(): FsStats;
 }

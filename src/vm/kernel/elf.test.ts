@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { AddressSpace, PTE_EXEC, PTE_VALID, PTE_WRITE } from '../mem/address-space.js';
 import { PhysicalMemory } from '../mem/phys.js';
 import { Tlb } from '../mem/tlb.js';
-import { AT_ENTRY, AT_EXECFN, AT_NULL, AT_PAGESZ, AT_PHDR, AT_PHNUM, AT_RANDOM } from './abi/structs.js';
-import { buildStack, loadElf, parseElf, STACK_TOP } from './elf.js';
+import { AT_BASE, AT_ENTRY, AT_EXECFN, AT_NULL, AT_PAGESZ, AT_PHDR, AT_PHNUM, AT_RANDOM } from './abi/structs.js';
+import { buildStack, elfHeadLength, loadElf, mapElf, parseElf, STACK_TOP } from './elf.js';
 import { VmError } from './errors.js';
 
 /** Debian's i386 static busybox: a real ET_EXEC nobody here wrote. Facts from its headers, read with DataView here. */
@@ -82,4 +82,41 @@ test('corrupt ELFs are refused with a reason', () => {
   bad((_b, d) => d.setUint16(44, 0, true), /0 program headers/);
   bad((_b, d) => d.setUint32(28, 0xfffff000, true), /program headers lie past the end/);
   assert.throws(() => parseElf(bb.subarray(0, 40), 'x'), /truncated ELF header/);
+});
+
+test('mapElf maps segments from the file page by page; the auxv names the interpreter', async () => {
+  // Only the headers are parsed; the segments are read on first touch.
+  const head = bb.subarray(0, elfHeadLength(bb));
+  assert.ok(head.length < 4096);
+  const elf = parseElf(head, '/bin/busybox', bb.length);
+  const as = space();
+  const reads: number[] = [];
+  const src = {
+    name: '/bin/busybox',
+    read: async (off: number, len: number) => {
+      reads.push(off);
+      return bb.slice(off, Math.min(off + len, bb.length));
+    },
+  };
+  const img = mapElf(as, elf, src, 0, '/bin/busybox', bb.length);
+  assert.equal(reads.length, 0);
+  for (const seg of elf.segments) {
+    const n = Math.min(64, seg.filesz);
+    for (let a = seg.vaddr; a < seg.vaddr + n; a = (a | 0xfff) + 1) await as.pageIn(a);
+    assert.deepEqual(as.read(seg.vaddr, n), bb.subarray(seg.offset, seg.offset + n));
+    // The bss after the file part reads as zero.
+    if (seg.memsz > seg.filesz) {
+      await as.pageIn(seg.vaddr + seg.filesz);
+      assert.equal(as.read(seg.vaddr + seg.filesz, 1)[0], 0);
+    }
+  }
+  assert.ok(reads.length < bb.length / 4096 / 4, `read ${reads.length} pages of ${Math.ceil(bb.length / 4096)}`);
+  const sp = buildStack(as, { ...img, entry: 0xf7fd0000, progEntry: img.entry, interpBase: 0xf7fc0000 }, {
+    argv: ['x'], envp: [], execfn: 'x', uid: 0, gid: 0, random: new Uint8Array(16),
+  });
+  const aux = new Map<number, number>();
+  // argc, argv[0], NULL, (no envp) NULL, then the auxv pairs.
+  for (let k = 4; as.read32(sp + k * 4) !== AT_NULL; k += 2) aux.set(as.read32(sp + k * 4), as.read32(sp + k * 4 + 4) >>> 0);
+  assert.equal(aux.get(AT_BASE), 0xf7fc0000);
+  assert.equal(aux.get(AT_ENTRY), elf.entry, 'AT_ENTRY is the program, not the interpreter');
 });

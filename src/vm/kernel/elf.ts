@@ -6,6 +6,7 @@ import {
 } from './abi/structs.js';
 import { VmError } from './errors.js';
 import { CPUID_EDX } from '../cpu/ops-control.js';
+import type { FileSource } from '../mem/file-backing.js';
 
 /**
  * ELF32 i386 executables: validation, loading of PT_LOAD segments, and the
@@ -17,7 +18,7 @@ const PT_INTERP = 3;
 const PT_PHDR = 6;
 const PT_GNU_STACK = 0x6474e551;
 const ET_EXEC = 2;
-const ET_DYN = 3;
+export const ET_DYN = 3;
 const EM_386 = 3;
 const PF_X = 1;
 const PF_W = 2;
@@ -53,8 +54,30 @@ function fail(path: string, why: string): never {
   throw new VmError('exec-format', `${path}: ${why}`, 126);
 }
 
-/** Parse and validate; throws VmError('exec-format') with a clear reason. */
-export function parseElf(data: Uint8Array, path: string): ElfImage {
+/**
+ * How many bytes from the start of the file parseElf needs: the ELF header,
+ * the program headers and the PT_INTERP string (0 if `head` is not even an
+ * ELF header; parseElf then explains what is wrong).
+ */
+export function elfHeadLength(head: Uint8Array): number {
+  if (head.length < 52 || head[0] !== 0x7f || head[4] !== 1 || head[5] !== 1) return 0;
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const phoff = dv.getUint32(28, true);
+  const phnum = dv.getUint16(44, true);
+  let need = phoff + phnum * 32;
+  for (let k = 0; k < phnum && phoff + k * 32 + 32 <= head.length; k++) {
+    const o = phoff + k * 32;
+    if (dv.getUint32(o, true) === PT_INTERP) need = Math.max(need, dv.getUint32(o + 4, true) + dv.getUint32(o + 16, true));
+  }
+  return need;
+}
+
+/**
+ * Parse and validate; throws VmError('exec-format') with a clear reason.
+ * `data` holds at least the headers (elfHeadLength); `fileSize` is the whole
+ * file's size when `data` is only its beginning.
+ */
+export function parseElf(data: Uint8Array, path: string, fileSize = data.length): ElfImage {
   if (data.length < 4 || data[0] !== 0x7f || data[1] !== 0x45 || data[2] !== 0x4c || data[3] !== 0x46) {
     fail(path, 'cannot execute binary file: Exec format error (not an ELF file)');
   }
@@ -86,7 +109,7 @@ export function parseElf(data: Uint8Array, path: string): ElfImage {
     const flags = dv.getUint32(o + 24, true);
     if (ptype === PT_LOAD) {
       if (filesz > memsz) fail(path, `corrupt ELF: segment ${k} has file size ${filesz} > memory size ${memsz}`);
-      if (offset + filesz > data.length) fail(path, `truncated ELF: segment ${k} needs bytes up to ${offset + filesz}, file has ${data.length}`);
+      if (offset + filesz > fileSize) fail(path, `truncated ELF: segment ${k} needs bytes up to ${offset + filesz}, file has ${fileSize}`);
       if ((vaddr & (PAGE_SIZE - 1)) !== (offset & (PAGE_SIZE - 1))) fail(path, `corrupt ELF: segment ${k} is not page-congruent`);
       if (vaddr + memsz > STACK_TOP - STACK_SIZE) fail(path, `corrupt ELF: segment ${k} extends to 0x${(vaddr + memsz).toString(16)}`);
       segments.push({ offset, vaddr, filesz, memsz, flags });
@@ -111,6 +134,59 @@ export interface LoadedImage {
   phnum: number;
   brk: number;
   base: number;
+  /** Where the program interpreter (ld.so) was loaded: AT_BASE, 0 for a static program. */
+  interpBase?: number;
+  /** With an interpreter, `entry` is ld.so's and this is the program's (AT_ENTRY). */
+  progEntry?: number;
+}
+
+function protOf(flags: number): number {
+  let prot = 0;
+  if (flags & PF_R) prot |= PROT_READ;
+  if (flags & PF_W) prot |= PROT_WRITE;
+  if (flags & PF_X) prot |= PROT_EXEC;
+  return prot;
+}
+
+/** Bytes spanned by the PT_LOAD segments, from the first one's page. */
+export function elfSpan(elf: ElfImage): number {
+  let lo = 0xffffffff;
+  let hi = 0;
+  for (const seg of elf.segments) {
+    lo = Math.min(lo, (seg.vaddr & ~(PAGE_SIZE - 1)) >>> 0);
+    hi = Math.max(hi, seg.vaddr + seg.memsz);
+  }
+  return Math.ceil((hi - lo) / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/**
+ * Map the segments of `elf` at `base` as file-backed pages (Linux
+ * fs/binfmt_elf.c elf_map + padzero + set_brk): nothing is read now, each
+ * page is read from `src` on first touch. The file part of the last page of
+ * a segment with bss is cut at the segment's file size so the bss reads as
+ * zero; pages past it are anonymous. Returns the image with brk after it.
+ */
+export function mapElf(as: AddressSpace, elf: ElfImage, src: FileSource, base: number, path: string, fileSize: number): LoadedImage {
+  let end = 0;
+  let phdr = elf.phdrVaddr >= 0 ? elf.phdrVaddr + base : -1;
+  for (const seg of elf.segments) {
+    const va = (seg.vaddr + base) >>> 0;
+    const start = (va & ~(PAGE_SIZE - 1)) >>> 0;
+    const stop = va + seg.memsz;
+    if (seg.memsz === 0) continue;
+    if (start < 0x1000) fail(path, 'corrupt ELF: segment maps the zero page');
+    const pageOff = va - start;
+    const fileStart = seg.offset - pageOff;
+    // Without bss, the last page shows the file's following bytes, as on Linux.
+    const fileBytes = seg.memsz > seg.filesz ? pageOff + seg.filesz : Math.min(fileSize - fileStart, Math.ceil((pageOff + seg.filesz) / PAGE_SIZE) * PAGE_SIZE);
+    as.mapFile(start, stop - start, protOf(seg.flags), src, fileStart, seg.filesz === 0 ? 0 : fileBytes);
+    if (stop > end) end = stop;
+    if (phdr < 0 && elf.phoff >= seg.offset && elf.phoff + elf.phnum * 32 <= seg.offset + seg.filesz) {
+      phdr = seg.vaddr + base + (elf.phoff - seg.offset);
+    }
+  }
+  const brk = (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+  return { entry: (elf.entry + base) >>> 0, phdr: phdr < 0 ? 0 : phdr, phnum: elf.phnum, brk, base };
 }
 
 /** Map the segments of `elf` into `as` (copying file bytes) and set up brk. */
@@ -181,9 +257,9 @@ export function buildStack(as: AddressSpace, img: LoadedImage, info: StackInfo):
     [AT_PHDR, img.phdr],
     [AT_PHENT, 32],
     [AT_PHNUM, img.phnum],
-    [AT_BASE, 0],
+    [AT_BASE, img.interpBase ?? 0],
     [AT_FLAGS, 0],
-    [AT_ENTRY, img.entry],
+    [AT_ENTRY, img.progEntry ?? img.entry],
     [AT_UID, info.uid],
     [AT_EUID, info.uid],
     [AT_GID, info.gid],

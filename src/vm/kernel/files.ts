@@ -1,5 +1,5 @@
 import { EBADF, EINVAL, EISDIR, ENOTDIR, EROFS, ESPIPE } from './abi/errno.js';
-import { O_ACCMODE, O_RDONLY } from './abi/structs.js';
+import { O_ACCMODE, O_APPEND, O_RDONLY } from './abi/structs.js';
 import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, type DirEntry, type Inode, type Stat } from '../fs/types.js';
 import type { Console } from './console.js';
 import { SyscallError } from './errors.js';
@@ -10,7 +10,11 @@ import { SyscallError } from './errors.js';
  */
 export abstract class OpenFile {
   pos = 0;
+  /** File descriptors (in all processes) that refer to this description. */
+  refs = 0;
   constructor(public flags: number, readonly path: string) {}
+  /** The last descriptor referring to this description was closed. */
+  release(): void {}
   get readable(): boolean {
     return (this.flags & O_ACCMODE) !== 1;
   }
@@ -48,6 +52,8 @@ export class InodeFile extends OpenFile {
   entries: DirEntry[] | null = null;
   constructor(readonly ino: Inode, flags: number, path: string) {
     super(flags, path);
+    // Keep an unlinked-but-open file alive until its last close.
+    ino.fs.retain?.(ino);
   }
   stat(): Stat {
     return this.ino.stat();
@@ -64,10 +70,21 @@ export class InodeFile extends OpenFile {
     if (pos === null) this.pos = at + data.length;
     return data;
   }
-  write(_data: Uint8Array, _pos: number | null): number {
+  async write(data: Uint8Array, pos: number | null): Promise<number> {
     if (!this.writable) throw new SyscallError(EBADF);
     if ((this.ino.mode & S_IFMT) === S_IFDIR) throw new SyscallError(EISDIR);
-    throw new SyscallError(EROFS, 'the root filesystem is read-only');
+    const fs = this.ino.fs;
+    if (fs.readOnly || fs.write === undefined) throw new SyscallError(EROFS, 'the filesystem is read-only');
+    let at = pos ?? this.pos;
+    // O_APPEND: every write goes to the end, whatever the offset (open(2)).
+    if (pos === null && (this.flags & O_APPEND) !== 0) at = this.ino.stat().size;
+    if (data.length === 0) return 0;
+    const n = await fs.write(this.ino, at, data);
+    if (pos === null) this.pos = at + n;
+    return n;
+  }
+  override release(): void {
+    void this.ino.fs.release?.(this.ino);
   }
   override seek(off: number, whence: number): number {
     if ((this.ino.mode & S_IFMT) === S_IFDIR && whence === 0 && off === 0) {

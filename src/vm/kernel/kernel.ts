@@ -6,16 +6,30 @@ import { resetSseState } from '../cpu/sse-state.js';
 import { PhysicalMemory } from '../mem/phys.js';
 import { Tlb } from '../mem/tlb.js';
 import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '../fs/types.js';
-import { resolve } from '../fs/path.js';
+import { Mounts, resolve } from '../fs/path.js';
 import { EACCES, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
-import { SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
+import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
 import { buildStack, loadElf, parseElf } from './elf.js';
+import { isNeedsPage, loadExecutable, parkForPage, retrySyscallAfterPage } from './exec.js';
 import { SyscallError, VmError } from './errors.js';
 import { ConsoleFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE, TASK_ZOMBIE } from './task.js';
+import { deliverPending, hasDeliverable, isBlocked, postSignal } from './signals.js';
+import { NR_read, NR_readv, NR_wait4, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+
+/** Calls restarted after a handler with SA_RESTART (signal(7) "Interruption of system calls"). */
+const RESTARTABLE = new Set([NR_read, NR_readv, NR_write, NR_writev, NR_wait4, NR_waitpid]);
+
+function restartRequested(t: Task): boolean {
+  for (const sig of t.pending.keys()) {
+    const a = t.sigactions.get(sig);
+    if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0;
+  }
+  return false;
+}
 
 export interface KernelOptions {
   memoryMb: number;
@@ -70,6 +84,8 @@ export class Kernel implements InterruptHost {
   readonly bootMs: number;
   rootInode!: Inode;
   stopped = false;
+  /** Filesystems mounted over directories of the root (devfs on /dev…). */
+  readonly mounts = new Mounts();
 
   constructor(readonly opts: KernelOptions) {
     this.phys = new PhysicalMemory(opts.memoryMb);
@@ -104,11 +120,11 @@ export class Kernel implements InterruptHost {
     const t = new Task(this.nextPid++, 0, as, this.rootInode, cwd);
     t.cwdPath = cwdPath;
     const con = this.opts.console;
-    t.fds = [
-      { file: new ConsoleFile(con, 0, 0), cloexec: false },
-      { file: new ConsoleFile(con, 1, 1), cloexec: false },
-      { file: new ConsoleFile(con, 2, 1), cloexec: false },
-    ];
+    t.pgid = t.pid;
+    t.sid = t.pid;
+    t.installFd(0, new ConsoleFile(con, 0, 0), false);
+    t.installFd(1, new ConsoleFile(con, 1, 1), false);
+    t.installFd(2, new ConsoleFile(con, 2, 1), false);
     await this.exec(t, path, argv, envp, true);
     this.tasks.set(t.pid, t);
     return t;
@@ -134,14 +150,8 @@ export class Kernel implements InterruptHost {
       if (first) throw new VmError('permission', `web-vm: ${path}: Permission denied`, 126);
       throw new SyscallError(EACCES);
     }
-    const size = ino.stat().size;
-    const data = await ino.fs.read(ino, 0, size);
-    const elf = parseElf(data, path);
-    if (elf.interp !== null) {
-      throw new VmError('exec-format', `web-vm: ${path}: dynamically linked (interpreter ${elf.interp}); only static programs run yet`, 126);
-    }
-    const as = new AddressSpace(this.phys, this.tlb);
-    const img = loadElf(as, elf, data, path);
+    // Program and interpreter (PT_INTERP) become file-backed mappings read on first touch (exec.ts).
+    const { as, img } = await loadExecutable(t, ino, path, first);
     const random = new Uint8Array(16);
     this.random(random);
     const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, random });
@@ -158,7 +168,7 @@ export class Kernel implements InterruptHost {
     r[S_FLAGS] = 0x202;
     resetSseState(r);
     for (let k = 0; k < 6; k++) r[S_SEG_SEL + k] = k === SEG_CS ? USER_CS : k === 4 || k === 5 ? 0 : USER_DS;
-    for (const [n, e] of t.fds.entries()) if (e && e.cloexec) t.fds[n] = null;
+    for (const [n, e] of t.fds.entries()) if (e && e.cloexec) t.closeFd(n);
   }
 
   /** Run the scheduler until `main` exits. */
@@ -176,6 +186,8 @@ export class Kernel implements InterruptHost {
         continue;
       }
       this.switchTo(t);
+      // Signals are acted on on the way back to user mode.
+      if (t.pending.size !== 0 && (deliverPending(this, t), t.state !== TASK_RUNNABLE)) continue;
       const r = this.cpu.run(SLICE);
       if (r === RUN_FAULT) this.handleFault(t, this.cpu.fault!);
       if (this.monotonic() - sliceStart > YIELD_MS) {
@@ -221,6 +233,7 @@ export class Kernel implements InterruptHost {
     const t = this.current!;
     const s = cpu.s;
     const nr = s[R_EAX];
+    t.syscallNr = nr;
     const h = SYSCALLS[nr];
     let r: number | Promise<number>;
     if (h === undefined) {
@@ -239,6 +252,13 @@ export class Kernel implements InterruptHost {
     }
     if (typeof r === 'number') {
       if (t.state === TASK_RUNNABLE) s[R_EAX] = r;
+      // A signal became deliverable (kill to self, unblocked by sigprocmask): return to the scheduler.
+      if (t.pending.size !== 0 && hasDeliverable(t)) cpu.stop = STOP_YIELD;
+      return;
+    }
+    // The call may have ended the task (a signal's default action) before returning.
+    if (t.state === TASK_ZOMBIE) {
+      r.catch(() => {});
       return;
     }
     // Asynchronous: park the task; the result lands in EAX when it settles.
@@ -246,15 +266,77 @@ export class Kernel implements InterruptHost {
     cpu.stop = STOP_YIELD;
     t.blockedOn = r.then(
       (v) => this.finishSyscall(t, v),
-      (e) => this.finishSyscall(t, -errnoOf(e)),
+      // A guest buffer in a file page not read yet: read it, then run the call again (exec.ts).
+      (e) => (isNeedsPage(e) ? retrySyscallAfterPage(this, t, e) : this.finishSyscall(t, -errnoOf(e))),
     );
   }
 
   private finishSyscall(t: Task, v: number): void {
     t.blockedOn = null;
     if (t.state !== TASK_BLOCKED) return;
-    this.regsOf(t)[R_EAX] = v;
+    const regs = this.regsOf(t);
+    regs[R_EAX] = v;
+    // Interrupted by a signal whose handler asked for SA_RESTART: run the call again after it.
+    if (v === -EINTR && RESTARTABLE.has(t.syscallNr) && restartRequested(t)) {
+      regs[R_EAX] = t.syscallNr;
+      regs[S_EIP] = (regs[S_EIP] - 2) | 0;
+    }
     t.state = TASK_RUNNABLE;
+  }
+
+  /** Run system call `nr` on behalf of `t` from another handler (creat → openat). */
+  syscall(nr: number, t: Task, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): number | Promise<number> {
+    const h = SYSCALLS[nr];
+    if (h === undefined) throw new SyscallError(ENOSYS);
+    return h(this, t, a, b, c, d, e, f);
+  }
+
+  /** sync(2): wait until every filesystem's changes reached its device. */
+  async syncAll(): Promise<void> {
+    await this.opts.root.sync?.();
+  }
+
+  /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */
+  forkTask(t: Task): Task {
+    const child = new Task(this.nextPid++, t.pid, t.as.fork(), t.root, t.cwd);
+    child.regs.set(this.regsOf(t));
+    child.regs[R_EAX] = 0;
+    child.cwdPath = t.cwdPath;
+    child.exePath = t.exePath;
+    child.umask = t.umask;
+    child.uid = t.uid;
+    child.gid = t.gid;
+    child.pgid = t.pgid;
+    child.sid = t.sid;
+    child.sigmask = [t.sigmask[0], t.sigmask[1]];
+    for (const [sig, a] of t.sigactions) child.sigactions.set(sig, { ...a, mask: [a.mask[0], a.mask[1]] });
+    for (const [r, v] of t.rlimits) child.rlimits.set(r, [v[0], v[1]]);
+    t.fds.forEach((e, fd) => {
+      if (e) child.installFd(fd, e.file, e.cloexec);
+    });
+    this.tasks.set(child.pid, child);
+    return child;
+  }
+
+  /** Remove a zombie once its parent has collected its status. */
+  reap(t: Task): void {
+    if (t.state === TASK_ZOMBIE) this.tasks.delete(t.pid);
+  }
+
+  /** After exit: orphans go to pid 1, and a parent waiting in wait4 wakes up. */
+  private onExit(t: Task): void {
+    for (const c of this.tasks.values()) {
+      if (c.ppid !== t.pid) continue;
+      c.ppid = 1;
+      if (c.state === TASK_ZOMBIE && t.pid === 1) this.reap(c);
+    }
+    const parent = this.tasks.get(t.ppid);
+    if (parent) {
+      postSignal(this, parent, SIGCHLD, { code: t.termSignal ? (t.coreDumped ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, a: t.pid, b: t.uid, c: t.termSignal || t.exitCode });
+      const w = parent.childWaiters;
+      parent.childWaiters = [];
+      for (const f of w) f();
+    }
   }
 
   /** End the thread group with an exit code or a signal. */
@@ -264,8 +346,8 @@ export class Kernel implements InterruptHost {
     t.coreDumped = core;
     t.waitStatus = signal ? signal | (core ? 0x80 : 0) : (code & 0xff) << 8;
     t.state = TASK_ZOMBIE;
-    for (const e of t.fds) void e;
-    t.fds = [];
+    t.closeAllFds();
+    this.onExit(t);
     if (this.current === t) this.cpu.stop = STOP_YIELD;
     if (this.loaded === t) {
       this.loaded = null;
@@ -275,6 +357,9 @@ export class Kernel implements InterruptHost {
 
   /** Default action for a fault's signal: terminate (with "core" for the core-dumping ones). */
   private handleFault(t: Task, f: CpuFault): void {
+    // Page-in on fault (DESIGN.md decision 4): a file-backed page not read yet is no error;
+    // park the task until it is read, then re-execute the instruction (exec.ts parkForPage).
+    if (f.kind === FaultKind.NeedsPage) return parkForPage(this, t, f);
     let sig: number;
     switch (f.vector) {
       case Vector.DE:
@@ -298,6 +383,15 @@ export class Kernel implements InterruptHost {
         sig = SIGSEGV;
     }
     void SIGBUS;
+    // A handler the program installed (and did not block) gets the fault; otherwise the default kills.
+    if (sig !== SIGKILL) {
+      const act = t.sigactions.get(sig);
+      if (act && act.handler > 1 && !isBlocked(t, sig)) {
+        const code = f.vector === Vector.PF ? (f.kind === FaultKind.Protection ? SEGV_ACCERR : SEGV_MAPERR) : 0;
+        postSignal(this, t, sig, { code, a: f.vector === Vector.PF ? f.addr : this.cpu.s[S_EIP] });
+        return;
+      }
+    }
     if (this.opts.trace) {
       const eip = this.cpu.s[S_EIP] >>> 0;
       let bytes = '';
@@ -318,7 +412,12 @@ export class Kernel implements InterruptHost {
 
 export function errnoOf(e: unknown): number {
   if (e instanceof SyscallError || e instanceof FsError) return e.errno;
-  if (e instanceof CpuFault) return EFAULT;
+  // A file page not read yet is not EFAULT: rethrown out of interrupt(), it becomes a fault of the
+  // `int 0x80` itself, so the page is read and the whole system call re-executed (handleFault).
+  if (e instanceof CpuFault) {
+    if (e.kind === FaultKind.NeedsPage) throw e;
+    return EFAULT;
+  }
   if (e instanceof VmError) return e.type === 'exec-format' ? 8 : e.type === 'not-found' ? 2 : EINTR;
   throw e;
 }

@@ -2,6 +2,11 @@ import { AddressSpace } from '../mem/address-space.js';
 import { STATE_BYTES } from '../mem/layout.js';
 import type { Inode } from '../fs/types.js';
 import type { OpenFile } from './files.js';
+import type { SigInfo } from './signals.js';
+
+function closeFile(f: OpenFile): void {
+  if (--f.refs === 0) f.release();
+}
 
 export interface FdEntry {
   file: OpenFile;
@@ -36,6 +41,21 @@ export class Task {
   rlimits = new Map<number, [number, number]>();
   /** Promise of the syscall the task is blocked in. */
   blockedOn: Promise<void> | null = null;
+  pgid = 0;
+  sid = 0;
+  /** Wakes a parent blocked in wait4 when a child changes state. */
+  childWaiters: (() => void)[] = [];
+  /** Pending signals and their siginfo (signals.ts). */
+  readonly pending = new Map<number, SigInfo>();
+  /** Set while parked in an interruptible call: a signal calls it (EINTR). */
+  interrupt: (() => void) | null = null;
+  /** rt_sigsuspend's mask to restore once the handler has run. */
+  savedMask: [number, number] | null = null;
+  altStack: { sp: number; size: number } | null = null;
+  /** FPU/SSE state saved across running signal handlers. */
+  readonly fpuStack: Int32Array[] = [];
+  /** System call number of the call in progress (for restarts). */
+  syscallNr = 0;
 
   constructor(
     readonly pid: number,
@@ -48,8 +68,31 @@ export class Task {
   allocFd(file: OpenFile, cloexec: boolean, min = 0): number {
     let fd = min;
     while (fd < this.fds.length && this.fds[fd] !== null && this.fds[fd] !== undefined) fd++;
-    this.fds[fd] = { file, cloexec };
+    this.installFd(fd, file, cloexec);
     return fd;
+  }
+
+  /** Point `fd` at `file` (closing what it referred to). */
+  installFd(fd: number, file: OpenFile, cloexec: boolean): void {
+    while (this.fds.length <= fd) this.fds.push(null);
+    file.refs++;
+    const old = this.fds[fd];
+    this.fds[fd] = { file, cloexec };
+    if (old) closeFile(old.file);
+  }
+
+  /** close(fd); false if it was not open. */
+  closeFd(fd: number): boolean {
+    const e = this.getFd(fd);
+    if (e === null) return false;
+    this.fds[fd] = null;
+    closeFile(e.file);
+    return true;
+  }
+
+  closeAllFds(): void {
+    for (let fd = 0; fd < this.fds.length; fd++) this.closeFd(fd);
+    this.fds = [];
   }
 
   getFd(fd: number): FdEntry | null {

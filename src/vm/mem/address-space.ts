@@ -2,6 +2,7 @@ import { CpuFault, FaultKind, Vector } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './layout.js';
 import { PhysicalMemory } from './phys.js';
 import { Tlb } from './tlb.js';
+import { pageInStats, type FilePage, type FileSource } from './file-backing.js';
 
 /** Page-table entry bits; the frame index sits above bit 12. */
 export const PTE_VALID = 1; // mapped by some mapping (may not have a frame yet)
@@ -10,6 +11,18 @@ export const PTE_WRITE = 4;
 export const PTE_EXEC = 8;
 export const PTE_PRESENT = 16; // a frame is attached
 export const PTE_COW = 32; // frame shared; copy before the first write
+/** Not present yet, and its first contents come from a file (see `filePages`), not zeros. */
+export const PTE_FILE = 64;
+/** MAP_SHARED anonymous memory: the frame stays shared after fork (no COW). */
+export const PTE_SHARED = 128;
+/*
+ * PTE_FILE together with PTE_PRESENT: the kernel wrote some bytes of a file
+ * page before it was read (read(2) into a buffer in a file mapping). The
+ * frame holds those bytes and `partial` says which; page-in fills in the rest
+ * from the file. Kernel writes must not wait for a page: the syscall has
+ * already had its effect (consumed input, moved a file offset) and cannot be
+ * retried.
+ */
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
@@ -18,6 +31,18 @@ export const PROT_EXEC = 4;
 export const ACCESS_READ = 0;
 export const ACCESS_WRITE = 1;
 export const ACCESS_EXEC = 2;
+
+/** One line of /proc/<pid>/maps (see AddressSpace.mappings). */
+export interface MappingInfo {
+  start: number;
+  end: number;
+  /** PROT_* bits. */
+  prot: number;
+  /** MAP_SHARED memory ('s' in maps), else private ('p'). */
+  shared: boolean;
+  name: string;
+  offset: number;
+}
 
 /** Told when a page that held decoded code is written or unmapped. */
 export interface CodeWatcher {
@@ -49,6 +74,14 @@ export class AddressSpace {
   brk = 0;
   /** Top of the region searched downwards for mmap placements. */
   mmapTop = 0xf7ff0000;
+  /**
+   * File origin of every page of a file mapping, kept after the page is read
+   * so MADV_DONTNEED can make it read from the file again (as Linux does for
+   * MAP_PRIVATE file mappings). Removed when the page is unmapped or remapped.
+   */
+  readonly filePages = new Map<number, FilePage>();
+  /** Bytes written by the kernel into file pages not read yet (1 = written). */
+  private readonly partial = new Map<number, Uint8Array>();
 
   constructor(readonly phys: PhysicalMemory, readonly tlb: Tlb) {}
 
@@ -95,6 +128,7 @@ export class AddressSpace {
       throw new CpuFault(Vector.PF, addr >>> 0, FaultKind.Protection, access);
     }
     const phys = this.phys;
+    if (pte & PTE_FILE) throw new CpuFault(Vector.PF, addr >>> 0, FaultKind.NeedsPage, access);
     if ((pte & PTE_PRESENT) === 0) {
       const f = phys.alloc();
       if (f < 0) throw new CpuFault(Vector.PF, addr >>> 0, FaultKind.OutOfMemory, access);
@@ -179,6 +213,10 @@ export class AddressSpace {
       if (pte === 0) continue;
       if (pte & PTE_PRESENT) this.phys.unref(pte >>> PAGE_SHIFT);
       this.setPte(vpn, 0);
+      if (this.filePages.size !== 0) {
+        this.filePages.delete(vpn);
+        this.partial.delete(vpn);
+      }
       this.flushPage(vpn);
       if (this.codePages[vpn] !== 0) {
         this.codePages[vpn] = 0;
@@ -213,9 +251,12 @@ export class AddressSpace {
     for (let i = 0; i < n; i++) {
       const vpn = first + i;
       const pte = this.pte(vpn);
-      if ((pte & PTE_PRESENT) === 0) continue;
+      // MAP_SHARED memory keeps its contents (Linux: the pages stay in the shmem object).
+      if ((pte & PTE_PRESENT) === 0 || (pte & PTE_SHARED) !== 0) continue;
       this.phys.unref(pte >>> PAGE_SHIFT);
-      this.setPte(vpn, pte & 0xfff & ~(PTE_PRESENT | PTE_COW));
+      // A file page goes back to the file's bytes; an anonymous one to zeros.
+      this.setPte(vpn, (pte & 0xfff & ~(PTE_PRESENT | PTE_COW | PTE_FILE)) | (this.filePages.has(vpn) ? PTE_FILE : 0));
+      this.partial.delete(vpn);
       this.flushPage(vpn);
       if (this.codePages[vpn] !== 0) {
         this.codePages[vpn] = 0;
@@ -230,6 +271,20 @@ export class AddressSpace {
     const first = (start + oldLen) >>> PAGE_SHIFT;
     const n = (newLen - oldLen) / PAGE_SIZE;
     for (let i = 0; i < n; i++) this.setPte(first + i, bits);
+    this.continueFile(first - 1, first, n);
+  }
+
+  /**
+   * mremap growing a file mapping: the new pages map the file's next pages
+   * (past end of file they read as zero). `last` is the old mapping's last page.
+   */
+  private continueFile(last: number, first: number, n: number): void {
+    const fp = this.filePages.get(last);
+    if (fp === undefined || fp.length !== PAGE_SIZE) return;
+    for (let i = 0; i < n; i++) {
+      this.setPte(first + i, this.pte(first + i) | PTE_FILE);
+      this.filePages.set(first + i, { src: fp.src, offset: fp.offset + (first + i - last) * PAGE_SIZE, length: PAGE_SIZE });
+    }
   }
 
   /** mremap that moves: page-table entries (and their frames) move to `to`. */
@@ -239,8 +294,18 @@ export class AddressSpace {
     for (let i = 0; i < n; i++) {
       const src = (from >>> PAGE_SHIFT) + i;
       const pte = this.pte(src);
+      const fp = this.filePages.get(src);
       this.setPte((to >>> PAGE_SHIFT) + i, pte);
       this.setPte(src, 0);
+      if (fp !== undefined) {
+        this.filePages.delete(src);
+        this.filePages.set((to >>> PAGE_SHIFT) + i, fp);
+        const m = this.partial.get(src);
+        if (m !== undefined) {
+          this.partial.delete(src);
+          this.partial.set((to >>> PAGE_SHIFT) + i, m);
+        }
+      }
       this.flushPage(src);
       if (this.codePages[src] !== 0) {
         this.codePages[src] = 0;
@@ -248,6 +313,191 @@ export class AddressSpace {
       }
     }
     for (let i = n; i < newLen / PAGE_SIZE; i++) this.setPte((to >>> PAGE_SHIFT) + i, bits);
+    if (newLen > oldLen) this.continueFile((to >>> PAGE_SHIFT) + n - 1, (to >>> PAGE_SHIFT) + n, newLen / PAGE_SIZE - n);
+  }
+
+  /**
+   * MAP_SHARED|MAP_ANONYMOUS: zeroed frames attached now (not on first touch),
+   * so a fork that happens before the first write still shares them. Returns
+   * false, mapping nothing, when guest memory cannot hold them.
+   */
+  mapShared(start: number, len: number, prot: number): boolean {
+    const n = Math.ceil(len / PAGE_SIZE);
+    this.unmap(start, len);
+    const first = start >>> PAGE_SHIFT;
+    const bits = PTE_VALID | PTE_PRESENT | PTE_SHARED | protToPte(prot);
+    for (let i = 0; i < n; i++) {
+      const f = this.phys.alloc();
+      if (f < 0) {
+        this.unmap(start, i * PAGE_SIZE);
+        return false;
+      }
+      this.setPte(first + i, (f << PAGE_SHIFT) | bits);
+    }
+    return true;
+  }
+
+  /**
+   * Map [start, start+len) private to this space with contents from a file:
+   * page i starts at file byte `offset + i*4096` and takes at most
+   * `fileBytes - i*4096` bytes from it (the rest of the page is zero, as the
+   * bss tail of an ELF segment must be). Nothing is read now: each page is
+   * read when first touched (fill() → NeedsPage → pageIn()).
+   */
+  mapFile(start: number, len: number, prot: number, src: FileSource, offset: number, fileBytes: number): void {
+    this.unmap(start, len);
+    const first = start >>> PAGE_SHIFT;
+    const n = Math.ceil(len / PAGE_SIZE);
+    const bits = PTE_VALID | protToPte(prot);
+    for (let i = 0; i < n; i++) {
+      const take = Math.min(PAGE_SIZE, fileBytes - i * PAGE_SIZE);
+      if (take <= 0) {
+        this.setPte(first + i, bits);
+        continue;
+      }
+      this.setPte(first + i, bits | PTE_FILE);
+      this.filePages.set(first + i, { src, offset: offset + i * PAGE_SIZE, length: take });
+    }
+  }
+
+  /** Whether the page holding `addr` is a file page not read yet. */
+  needsPage(addr: number): boolean {
+    return (this.pte(addr >>> PAGE_SHIFT) & PTE_FILE) !== 0;
+  }
+
+  /**
+   * Read the file page holding `addr` into a fresh frame. Resolves true when
+   * the page is resident (or no longer needs reading: unmapped or remapped
+   * meanwhile — the retried access then meets whatever is there now), false
+   * when guest memory is exhausted. Rejects when the file cannot be read.
+   */
+  async pageIn(addr: number): Promise<boolean> {
+    const vpn = addr >>> PAGE_SHIFT;
+    const fp = this.filePages.get(vpn);
+    if (fp === undefined || !this.needsPage(addr)) return true;
+    const data = await fp.src.read(fp.offset, fp.length);
+    // The mapping may have changed while the read was in flight.
+    if (this.filePages.get(vpn) !== fp || !this.needsPage(addr)) return true;
+    const bytes = data.length > PAGE_SIZE ? data.subarray(0, PAGE_SIZE) : data;
+    const pte = this.pte(vpn);
+    const u8 = this.phys.u8;
+    if (pte & PTE_PRESENT) {
+      // Merge around what the kernel already wrote there.
+      const base = this.phys.frameAddr(pte >>> PAGE_SHIFT);
+      const mask = this.partial.get(vpn)!;
+      for (let k = 0; k < bytes.length; k++) if (mask[k] === 0) u8[base + k] = bytes[k];
+      this.partial.delete(vpn);
+      this.setPte(vpn, pte & ~PTE_FILE);
+    } else {
+      const f = this.phys.alloc();
+      if (f < 0) return false;
+      // alloc() hands out zeroed frames; a short read (file shrank) leaves zeros.
+      u8.set(bytes, this.phys.frameAddr(f));
+      this.setPte(vpn, (f << PAGE_SHIFT) | (pte & 0xfff & ~PTE_FILE) | PTE_PRESENT);
+    }
+    pageInStats.pages++;
+    pageInStats.bytes += data.length;
+    return true;
+  }
+
+  /**
+   * fork(): a copy-on-write duplicate of this space. Frames are shared and
+   * both sides copy before their first write (the parent's TLB write entries
+   * are dropped); file pages not read yet stay file pages in both.
+   */
+  fork(): AddressSpace {
+    const c = new AddressSpace(this.phys, this.tlb);
+    c.brkStart = this.brkStart;
+    c.brk = this.brk;
+    c.mmapTop = this.mmapTop;
+    for (const [vpn, fp] of this.filePages) c.filePages.set(vpn, fp);
+    for (const [vpn, m] of this.partial) c.partial.set(vpn, m.slice());
+    for (let d = 0; d < 1024; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      const cd = new Int32Array(1024);
+      for (let i = 0; i < 1024; i++) {
+        let pte = dir[i];
+        if ((pte & (PTE_PRESENT | PTE_FILE)) === (PTE_PRESENT | PTE_FILE)) {
+          // Half-written file page: page-in writes into the frame, so it cannot be shared.
+          const nf = this.phys.alloc();
+          if (nf < 0) {
+            c.dirs[d] = cd;
+            c.destroy();
+            throw new CpuFault(Vector.PF, 0, FaultKind.OutOfMemory, ACCESS_WRITE);
+          }
+          const from = this.phys.frameAddr(pte >>> PAGE_SHIFT);
+          this.phys.u8.copyWithin(this.phys.frameAddr(nf), from, from + PAGE_SIZE);
+          cd[i] = (nf << PAGE_SHIFT) | (pte & 0xfff);
+          continue;
+        }
+        if (pte & PTE_PRESENT) {
+          // Every shared frame is COW, writable or not (a later mprotect may make it
+          // writable) — except MAP_SHARED memory, which both sides keep writing.
+          this.phys.ref(pte >>> PAGE_SHIFT);
+          if ((pte & PTE_SHARED) === 0) {
+            pte |= PTE_COW;
+            dir[i] = pte;
+          }
+        }
+        cd[i] = pte;
+      }
+      c.dirs[d] = cd;
+    }
+    if (this.active) this.tlb.flushAll();
+    return c;
+  }
+
+  /**
+   * The mapped ranges, lowest first, for /proc/<pid>/maps: runs of pages with
+   * the same permissions and backing (the same file at consecutive offsets,
+   * MAP_SHARED memory, or private anonymous memory) — adjacent mappings that
+   * agree merge, as Linux merges its VMAs. `name` is the file's, '[heap]' for
+   * the brk area, '' for other anonymous memory; `offset` is the file offset
+   * of `start`.
+   */
+  mappings(): MappingInfo[] {
+    const out: MappingInfo[] = [];
+    let cur: MappingInfo | null = null;
+    let curSrc: FileSource | null = null;
+    const heapLo = this.brkStart >>> PAGE_SHIFT;
+    const heapHi = Math.ceil(this.brk / PAGE_SIZE);
+    for (let d = 0; d < 1024; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) {
+        cur = null;
+        continue;
+      }
+      for (let i = 0; i < 1024; i++) {
+        const pte = dir[i];
+        if ((pte & PTE_VALID) === 0) {
+          cur = null;
+          continue;
+        }
+        const vpn = (d << 10) | i;
+        const prot = (pte & PTE_READ ? PROT_READ : 0) | (pte & PTE_WRITE ? PROT_WRITE : 0) | (pte & PTE_EXEC ? PROT_EXEC : 0);
+        const shared = (pte & PTE_SHARED) !== 0;
+        const fp = this.filePages.get(vpn);
+        const src = fp?.src ?? null;
+        const offset = fp?.offset ?? 0;
+        const name = src !== null ? src.name : vpn >= heapLo && vpn < heapHi ? '[heap]' : '';
+        if (
+          cur !== null &&
+          cur.prot === prot &&
+          cur.shared === shared &&
+          curSrc === src &&
+          cur.name === name &&
+          (src === null || cur.offset + (vpn * PAGE_SIZE - cur.start) === offset)
+        ) {
+          cur.end = (vpn + 1) * PAGE_SIZE;
+          continue;
+        }
+        cur = { start: vpn * PAGE_SIZE, end: (vpn + 1) * PAGE_SIZE, prot, shared, name, offset };
+        curSrc = src;
+        out.push(cur);
+      }
+    }
+    return out;
   }
 
   /** Release every frame (process exit or exec). */
@@ -261,6 +511,8 @@ export class AddressSpace {
       }
       this.dirs[d] = undefined;
     }
+    this.filePages.clear();
+    this.partial.clear();
     this.codePages.fill(0);
     if (this.active) this.tlb.flushAll();
   }
@@ -315,9 +567,34 @@ export class AddressSpace {
       const a = (addr + done) >>> 0;
       const off = a & (PAGE_SIZE - 1);
       const n = Math.min(len - done, PAGE_SIZE - off);
-      const base = this.fill(a, ACCESS_WRITE);
-      u8.set(data.subarray(done, done + n), base + off);
+      const pte = this.pte(a >>> PAGE_SHIFT);
+      if ((pte & (PTE_FILE | PTE_VALID | PTE_WRITE)) === (PTE_FILE | PTE_VALID | PTE_WRITE)) {
+        this.writeUnread(a, data.subarray(done, done + n));
+      } else {
+        const base = this.fill(a, ACCESS_WRITE);
+        u8.set(data.subarray(done, done + n), base + off);
+      }
       done += n;
+    }
+  }
+
+  /** A kernel write into a writable file page not read yet (see PTE_FILE). */
+  private writeUnread(a: number, bytes: Uint8Array): void {
+    const vpn = a >>> PAGE_SHIFT;
+    let pte = this.pte(vpn);
+    if ((pte & PTE_PRESENT) === 0) {
+      const f = this.phys.alloc();
+      if (f < 0) throw new CpuFault(Vector.PF, a, FaultKind.OutOfMemory, ACCESS_WRITE);
+      pte = (f << PAGE_SHIFT) | (pte & 0xfff) | PTE_PRESENT;
+      this.setPte(vpn, pte);
+      this.partial.set(vpn, new Uint8Array(PAGE_SIZE));
+    }
+    const off = a & (PAGE_SIZE - 1);
+    this.phys.u8.set(bytes, this.phys.frameAddr(pte >>> PAGE_SHIFT) + off);
+    this.partial.get(vpn)!.fill(1, off, off + bytes.length);
+    if (this.codePages[vpn] !== 0) {
+      this.codePages[vpn] = 0;
+      if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
     }
   }
 
@@ -328,7 +605,7 @@ export class AddressSpace {
   }
 
   write32(addr: number, v: number): void {
-    if ((addr & 0xfff) <= 0xffc) this.phys.dv.setInt32(this.fill(addr, ACCESS_WRITE) + (addr & 0xfff), v, true);
+    if ((addr & 0xfff) <= 0xffc && (this.pte(addr >>> PAGE_SHIFT) & PTE_FILE) === 0) this.phys.dv.setInt32(this.fill(addr, ACCESS_WRITE) + (addr & 0xfff), v, true);
     else this.write(addr, new Uint8Array([v, v >> 8, v >> 16, v >> 24]));
   }
 

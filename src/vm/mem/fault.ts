@@ -24,6 +24,12 @@ export const enum FaultKind {
   Protection = 2,
   /** Guest RAM exhausted while allocating a frame. */
   OutOfMemory = 3,
+  /**
+   * A file-backed page whose bytes have not been read yet (mem/file-backing.ts).
+   * Not an error: the kernel reads the page (AddressSpace.pageIn) with the task
+   * parked, then re-executes the instruction — or the system call — that met it.
+   */
+  NeedsPage = 4,
 }
 
 export class CpuFault {

@@ -5,9 +5,12 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode, type Stat } from '../../
 import { resolve } from '../../fs/path.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile, OpenFile } from '../files.js';
+import { PipeWriteEnd } from '../pipe.js';
+import { sendSignal } from './signal.js';
 import { absolutePath, type Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { bytesToString, encodeString, type SyscallTable } from './types.js';
+import { createForOpen, truncateInode } from './fs-write.js';
 
 /** File and directory system calls over the (read-only, for now) root filesystem. */
 
@@ -34,14 +37,14 @@ function dirOf(t: Task, dirfd: number, path: string): Inode {
   return ino;
 }
 
-async function lookupAt(t: Task, dirfd: number, path: string, follow: boolean, emptyPath = false): Promise<Inode> {
+async function lookupAt(k: Kernel, t: Task, dirfd: number, path: string, follow: boolean, emptyPath = false): Promise<Inode> {
   if (path === '' && emptyPath) {
     const ino = dirfd === S.AT_FDCWD ? t.cwd : fileOf(t, dirfd).inode();
     if (ino === null) throw new SyscallError(EBADF);
     return ino;
   }
   if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) path = t.exePath;
-  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow });
+  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts });
 }
 
 function writeStat64(t: Task, addr: number, st: Stat): void {
@@ -117,24 +120,19 @@ function isWriteOpen(flags: number): boolean {
   return (flags & S.O_ACCMODE) !== S.O_RDONLY || (flags & S.O_TRUNC) !== 0;
 }
 
-async function openAt(t: Task, dirfd: number, pathAddr: number, flags: number, _mode: number): Promise<number> {
+async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  let ino: Inode;
-  try {
-    ino = await lookupAt(t, dirfd, path, (flags & S.O_NOFOLLOW) === 0);
-  } catch (e) {
-    if (e instanceof Error && 'errno' in e && (e as { errno: number }).errno === ENOENT && (flags & S.O_CREAT)) {
-      throw new SyscallError(EROFS);
-    }
-    throw e;
-  }
+  let ino: Inode | null = null;
+  if (flags & S.O_CREAT) ino = await createForOpen(k, t, dirfd, path, flags, mode);
+  const created = ino !== null;
+  if (ino === null) ino = await lookupAt(k, t, dirfd, path, (flags & S.O_NOFOLLOW) === 0 && !(flags & S.O_CREAT && flags & S.O_EXCL));
   const type = ino.mode & S_IFMT;
-  if ((flags & S.O_CREAT) && (flags & S.O_EXCL)) throw new SyscallError(17 /* EEXIST */);
-  if (type === S_IFLNK && (flags & S.O_NOFOLLOW) && !(flags & S.O_PATH)) throw new SyscallError(ELOOP);
+  if (type === S_IFLNK && !(flags & S.O_PATH)) throw new SyscallError(ELOOP);
   if ((flags & S.O_DIRECTORY) && type !== S_IFDIR) throw new SyscallError(ENOTDIR);
   if (!(flags & S.O_PATH)) {
     if (type === S_IFDIR && isWriteOpen(flags)) throw new SyscallError(21 /* EISDIR */);
-    if (isWriteOpen(flags)) throw new SyscallError(EROFS);
+    if ((flags & S.O_ACCMODE) !== S.O_RDONLY && ino.fs.readOnly && type === S_IFREG) throw new SyscallError(EROFS);
+    if ((flags & S.O_TRUNC) && !created && type === S_IFREG && (flags & S.O_ACCMODE) !== S.O_RDONLY) await truncateInode(ino, 0);
   }
   const file = new InodeFile(ino, flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC), absolutePath(t.cwdPath, path));
   return t.allocFd(file, (flags & S.O_CLOEXEC) !== 0);
@@ -154,8 +152,10 @@ function copyOut(t: Task, buf: number, data: Uint8Array): number {
   return data.length;
 }
 
-function doWrite(t: Task, fd: number, buf: number, count: number, pos: number | null): number | Promise<number> {
+function doWrite(k: Kernel, t: Task, fd: number, buf: number, count: number, pos: number | null): number | Promise<number> {
   const f = fileOf(t, fd);
+  // A write to a pipe nobody reads raises SIGPIPE in the writer.
+  if (f instanceof PipeWriteEnd) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   if (count < 0) throw new SyscallError(EINVAL);
   const data = t.as.read(buf, count);
   return f.write(data, pos);
@@ -180,9 +180,10 @@ async function readv(t: Task, fd: number, iov: number, n: number): Promise<numbe
   return total;
 }
 
-async function writev(t: Task, fd: number, iov: number, n: number): Promise<number> {
+async function writev(k: Kernel, t: Task, fd: number, iov: number, n: number): Promise<number> {
   const vecs = readIovecs(t, iov, n);
   const f = fileOf(t, fd);
+  if (f instanceof PipeWriteEnd) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   const parts = vecs.filter(([, len]) => len > 0).map(([base, len]) => t.as.read(base, len));
   const size = parts.reduce((a, p) => a + p.length, 0);
   const all = new Uint8Array(size);
@@ -219,13 +220,13 @@ async function getdents64(t: Task, fd: number, dirp: number, count: number): Pro
   return o;
 }
 
-async function readlinkAt(t: Task, dirfd: number, pathAddr: number, buf: number, size: number): Promise<number> {
+async function readlinkAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, buf: number, size: number): Promise<number> {
   const path = pathArg(t, pathAddr);
   if (size <= 0) throw new SyscallError(EINVAL);
   let target: string;
   if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) target = t.exePath;
   else {
-    const ino = await lookupAt(t, dirfd, path, false);
+    const ino = await lookupAt(k, t, dirfd, path, false);
     if ((ino.mode & S_IFMT) !== S_IFLNK) throw new SyscallError(EINVAL);
     target = await ino.fs.readlink(ino);
   }
@@ -234,9 +235,9 @@ async function readlinkAt(t: Task, dirfd: number, pathAddr: number, buf: number,
   return b.length;
 }
 
-async function accessAt(t: Task, dirfd: number, pathAddr: number, mode: number, flags: number): Promise<number> {
+async function accessAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode: number, flags: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const ino = await lookupAt(t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0);
+  const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0);
   if (mode & 2) {
     // W_OK: the root filesystem is read-only until the filesystem issue.
     if (ino.fs.readOnly) throw new SyscallError(EROFS);
@@ -247,9 +248,9 @@ async function accessAt(t: Task, dirfd: number, pathAddr: number, mode: number, 
   return 0;
 }
 
-async function statAt(t: Task, dirfd: number, pathAddr: number, buf: number, flags: number, kind: 'stat64' | 'old' | 'statx'): Promise<number> {
+async function statAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, buf: number, flags: number, kind: 'stat64' | 'old' | 'statx'): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const ino = await lookupAt(t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0);
+  const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0);
   const st = ino.stat();
   if (kind === 'stat64') writeStat64(t, buf, st);
   else if (kind === 'statx') writeStatx(t, buf, st);
@@ -281,9 +282,9 @@ function getcwd(t: Task, buf: number, size: number): number {
   return b.length;
 }
 
-async function chdir(t: Task, pathAddr: number): Promise<number> {
+async function chdir(k: Kernel, t: Task, pathAddr: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const ino = await lookupAt(t, S.AT_FDCWD, path, true);
+  const ino = await lookupAt(k, t, S.AT_FDCWD, path, true);
   if ((ino.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(ENOTDIR);
   t.cwd = ino;
   t.cwdPath = absolutePath(t.cwdPath, path);
@@ -378,55 +379,49 @@ function dup2(t: Task, oldfd: number, newfd: number, flags: number, isDup3: bool
     if (isDup3) throw new SyscallError(EINVAL);
     return newfd;
   }
-  while (t.fds.length <= newfd) t.fds.push(null);
-  t.fds[newfd] = { file: e.file, cloexec: (flags & S.O_CLOEXEC) !== 0 };
+  t.installFd(newfd, e.file, (flags & S.O_CLOEXEC) !== 0);
   return newfd;
 }
 
 function close(t: Task, fd: number): number {
-  if (t.getFd(fd) === null) throw new SyscallError(EBADF);
-  t.fds[fd] = null;
+  if (!t.closeFd(fd)) throw new SyscallError(EBADF);
   return 0;
 }
 
-const erofs = (): number => {
-  throw new SyscallError(EROFS, 'the root filesystem is read-only');
-};
-
 export const fsSyscalls: SyscallTable = {
   [N.NR_read]: (_k, t, fd, buf, count) => doRead(t, fd, buf, count, null),
-  [N.NR_write]: (_k, t, fd, buf, count) => doWrite(t, fd, buf, count, null),
+  [N.NR_write]: (k, t, fd, buf, count) => doWrite(k, t, fd, buf, count, null),
   [N.NR_pread64]: (_k, t, fd, buf, count, lo, hi) => doRead(t, fd, buf, count, hi * 4294967296 + (lo >>> 0)),
-  [N.NR_pwrite64]: (_k, t, fd, buf, count, lo, hi) => doWrite(t, fd, buf, count, hi * 4294967296 + (lo >>> 0)),
+  [N.NR_pwrite64]: (k, t, fd, buf, count, lo, hi) => doWrite(k, t, fd, buf, count, hi * 4294967296 + (lo >>> 0)),
   [N.NR_readv]: (_k, t, fd, iov, n) => readv(t, fd, iov, n),
-  [N.NR_writev]: (_k, t, fd, iov, n) => writev(t, fd, iov, n),
-  [N.NR_open]: (_k, t, path, flags, mode) => openAt(t, S.AT_FDCWD, path, flags, mode),
-  [N.NR_openat]: (_k, t, dirfd, path, flags, mode) => openAt(t, dirfd, path, flags, mode),
+  [N.NR_writev]: (k, t, fd, iov, n) => writev(k, t, fd, iov, n),
+  [N.NR_open]: (k, t, path, flags, mode) => openAt(k, t, S.AT_FDCWD, path, flags, mode),
+  [N.NR_openat]: (k, t, dirfd, path, flags, mode) => openAt(k, t, dirfd, path, flags, mode),
   [N.NR_close]: (_k, t, fd) => close(t, fd),
-  [N.NR_stat64]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, 0, 'stat64'),
-  [N.NR_lstat64]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, S.AT_SYMLINK_NOFOLLOW, 'stat64'),
+  [N.NR_stat64]: (k, t, path, buf) => statAt(k, t, S.AT_FDCWD, path, buf, 0, 'stat64'),
+  [N.NR_lstat64]: (k, t, path, buf) => statAt(k, t, S.AT_FDCWD, path, buf, S.AT_SYMLINK_NOFOLLOW, 'stat64'),
   [N.NR_fstat64]: (_k, t, fd, buf) => {
     writeStat64(t, buf, fileOf(t, fd).stat());
     return 0;
   },
-  [N.NR_fstatat64]: (_k, t, dirfd, path, buf, flags) => statAt(t, dirfd, path, buf, flags, 'stat64'),
-  [N.NR_stat]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, 0, 'old'),
-  [N.NR_lstat]: (_k, t, path, buf) => statAt(t, S.AT_FDCWD, path, buf, S.AT_SYMLINK_NOFOLLOW, 'old'),
+  [N.NR_fstatat64]: (k, t, dirfd, path, buf, flags) => statAt(k, t, dirfd, path, buf, flags, 'stat64'),
+  [N.NR_stat]: (k, t, path, buf) => statAt(k, t, S.AT_FDCWD, path, buf, 0, 'old'),
+  [N.NR_lstat]: (k, t, path, buf) => statAt(k, t, S.AT_FDCWD, path, buf, S.AT_SYMLINK_NOFOLLOW, 'old'),
   [N.NR_fstat]: (_k, t, fd, buf) => {
     writeOldStat(t, buf, fileOf(t, fd).stat());
     return 0;
   },
-  [N.NR_statx]: (_k, t, dirfd, path, flags, _mask, buf) => statAt(t, dirfd, path, buf, flags, 'statx'),
+  [N.NR_statx]: (k, t, dirfd, path, flags, _mask, buf) => statAt(k, t, dirfd, path, buf, flags, 'statx'),
   [N.NR_lseek]: (_k, t, fd, off, whence) => lseek(t, fd, off, whence),
   [N.NR__llseek]: (_k, t, fd, hi, lo, result, whence) => llseek(t, fd, hi, lo, result, whence),
   [N.NR_getdents64]: (_k, t, fd, dirp, count) => getdents64(t, fd, dirp, count),
-  [N.NR_readlink]: (_k, t, path, buf, size) => readlinkAt(t, S.AT_FDCWD, path, buf, size),
-  [N.NR_readlinkat]: (_k, t, dirfd, path, buf, size) => readlinkAt(t, dirfd, path, buf, size),
-  [N.NR_access]: (_k, t, path, mode) => accessAt(t, S.AT_FDCWD, path, mode, 0),
-  [N.NR_faccessat]: (_k, t, dirfd, path, mode) => accessAt(t, dirfd, path, mode, 0),
-  [N.NR_faccessat2]: (_k, t, dirfd, path, mode, flags) => accessAt(t, dirfd, path, mode, flags),
+  [N.NR_readlink]: (k, t, path, buf, size) => readlinkAt(k, t, S.AT_FDCWD, path, buf, size),
+  [N.NR_readlinkat]: (k, t, dirfd, path, buf, size) => readlinkAt(k, t, dirfd, path, buf, size),
+  [N.NR_access]: (k, t, path, mode) => accessAt(k, t, S.AT_FDCWD, path, mode, 0),
+  [N.NR_faccessat]: (k, t, dirfd, path, mode) => accessAt(k, t, dirfd, path, mode, 0),
+  [N.NR_faccessat2]: (k, t, dirfd, path, mode, flags) => accessAt(k, t, dirfd, path, mode, flags),
   [N.NR_getcwd]: (_k, t, buf, size) => getcwd(t, buf, size),
-  [N.NR_chdir]: (_k, t, path) => chdir(t, path),
+  [N.NR_chdir]: (k, t, path) => chdir(k, t, path),
   [N.NR_fchdir]: (_k, t, fd) => fchdir(t, fd),
   [N.NR_ioctl]: (k, t, fd, req, arg) => ioctl(k, t, fd, req, arg),
   [N.NR_fcntl]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg),
@@ -440,12 +435,6 @@ export const fsSyscalls: SyscallTable = {
   [N.NR_dup3]: (_k, t, a, b, flags) => dup2(t, a, b, flags, true),
   [N.NR_fsync]: (_k, t, fd) => (fileOf(t, fd), 0),
   [N.NR_fdatasync]: (_k, t, fd) => (fileOf(t, fd), 0),
-  [N.NR_sync]: () => 0,
-  [N.NR_mkdir]: erofs, [N.NR_mkdirat]: erofs, [N.NR_rmdir]: erofs, [N.NR_unlink]: erofs, [N.NR_unlinkat]: erofs,
-  [N.NR_rename]: erofs, [N.NR_renameat]: erofs, [N.NR_renameat2]: erofs, [N.NR_link]: erofs, [N.NR_linkat]: erofs,
-  [N.NR_symlink]: erofs, [N.NR_symlinkat]: erofs, [N.NR_chmod]: erofs, [N.NR_fchmodat]: erofs, [N.NR_chown32]: erofs,
-  [N.NR_lchown32]: erofs, [N.NR_fchownat]: erofs, [N.NR_utimensat]: erofs, [N.NR_truncate64]: erofs,
-  [N.NR_mknod]: erofs, [N.NR_mknodat]: erofs, [N.NR_creat]: erofs,
 };
 
 void S_IFREG;

@@ -8,8 +8,13 @@ import { InodeFile } from '../files.js';
 import type { Task } from '../task.js';
 import type { SyscallTable } from './types.js';
 import { S_IFMT, S_IFREG } from '../../fs/types.js';
+import { inodeSource } from '../exec.js';
 
-/** Memory management: brk, mmap2/mmap, munmap, mprotect, madvise, mremap. */
+/**
+ * Memory management: brk, mmap2/mmap, munmap, mprotect, madvise, mremap,
+ * msync. File mappings are read page by page on first touch
+ * (AddressSpace.mapFile; the fault path is in exec.ts).
+ */
 
 const pageUp = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
@@ -29,7 +34,7 @@ function brk(t: Task, addr: number): number {
   return want;
 }
 
-function mmap(t: Task, addr: number, len: number, prot: number, flags: number, fd: number, offset: number): Promise<number> | number {
+function mmap(t: Task, addr: number, len: number, prot: number, flags: number, fd: number, offset: number): number {
   const as = t.as;
   addr >>>= 0;
   len >>>= 0;
@@ -44,7 +49,13 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
     if (e === null) throw new SyscallError(EBADF);
     if (!(e.file instanceof InodeFile) || (e.file.ino.mode & S_IFMT) !== S_IFREG) throw new SyscallError(ENODEV);
     if (!e.file.readable) throw new SyscallError(EACCES);
-    if (type === S.MAP_SHARED && (prot & S.PROT_WRITE) && !e.file.writable) throw new SyscallError(EACCES);
+    if (type !== S.MAP_PRIVATE && (prot & S.PROT_WRITE) && !e.file.writable) throw new SyscallError(EACCES);
+    // A writable MAP_SHARED mapping must carry stores back to the file and to every other
+    // mapping of it: that needs a page cache shared by all address spaces, which does not
+    // exist yet. Refuse it the way Linux does for a file that cannot be mapped so (mmap(2):
+    // ENODEV) rather than silently lose the writes. Read-only shared mappings behave as
+    // private ones: nothing can tell them apart while the file is not written.
+    if (type !== S.MAP_PRIVATE && (prot & S.PROT_WRITE)) throw new SyscallError(ENODEV);
     file = e.file;
   }
   let at: number;
@@ -60,16 +71,22 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
     if (at < 0) throw new SyscallError(ENOMEM);
   }
   if (file === null) {
-    as.map(at, size, prot);
+    // MAP_SHARED anonymous memory must stay shared with children forked later, so its frames
+    // are attached now (AddressSpace.mapShared): such a region costs its size in guest RAM
+    // at once, and mremap growing it adds private pages.
+    if (type !== S.MAP_PRIVATE) {
+      if (!as.mapShared(at, size, prot)) throw new SyscallError(ENOMEM);
+    } else {
+      as.map(at, size, prot);
+    }
     return at;
   }
-  // File mappings are read in whole for now (page-in on fault comes with dynamic linking).
+  // Nothing is read now: each page is read on its first touch. Pages wholly past the end of
+  // the file read as zero (Linux raises SIGBUS there; zero is the forgiving choice).
   const ino = file.ino;
-  return ino.fs.read(ino, offset, len).then((data) => {
-    as.map(at, size, prot);
-    as.load(at, data);
-    return at;
-  });
+  const fileBytes = Math.max(0, Math.min(size, ino.stat().size - offset));
+  as.mapFile(at, size, prot, inodeSource(ino, file.path), offset, fileBytes);
+  return at;
 }
 
 function munmap(t: Task, addr: number, len: number): number {
@@ -90,10 +107,28 @@ function mprotect(t: Task, addr: number, len: number, prot: number): number {
 }
 
 const MADV_DONTNEED = 4;
+/**
+ * madvise(2): MADV_DONTNEED drops the pages (anonymous ones read zero again, file ones the
+ * file's bytes); every other advice (WILLNEED, SEQUENTIAL, FREE, HUGEPAGE…) is a hint we may
+ * ignore — MADV_FREE pages may legally keep their contents.
+ */
 function madvise(t: Task, addr: number, len: number, advice: number): number {
   addr >>>= 0;
   if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
   if (advice === MADV_DONTNEED) t.as.discard(addr, pageUp(len >>> 0));
+  return 0;
+}
+
+const MS_ASYNC = 1;
+const MS_INVALIDATE = 2;
+const MS_SYNC = 4;
+/** msync(2): no writable shared file mappings exist (see mmap), so there is nothing to write back. */
+function msync(t: Task, addr: number, len: number, flags: number): number {
+  addr >>>= 0;
+  if (addr % PAGE_SIZE !== 0 || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) !== 0) throw new SyscallError(EINVAL);
+  if ((flags & MS_ASYNC) && (flags & MS_SYNC)) throw new SyscallError(EINVAL);
+  const end = addr + pageUp(len >>> 0);
+  for (let a = addr; a < end; a += PAGE_SIZE) if ((t.as.pte(a >>> 12) & PTE_VALID) === 0) throw new SyscallError(ENOMEM);
   return 0;
 }
 
@@ -131,4 +166,5 @@ export const mmSyscalls: SyscallTable = {
   [N.NR_mprotect]: (_k, t, addr, len, prot) => mprotect(t, addr, len, prot),
   [N.NR_madvise]: (_k, t, addr, len, advice) => madvise(t, addr, len, advice),
   [N.NR_mremap]: (_k, t, old, oldLen, newLen, flags) => mremap(t, old, oldLen, newLen, flags),
+  [N.NR_msync]: (_k, t, addr, len, flags) => msync(t, addr, len, flags),
 };
