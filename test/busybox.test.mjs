@@ -106,6 +106,11 @@ test('sh: pipeline with fork/exec and relative paths under --cwd', { timeout: TI
 test('sh: exit statuses of children, subshells and `#!` scripts', { timeout: TIMEOUT }, () =>
   same(['sh', '-c', 'false; echo $?; (exit 7); echo $?; ./script.sh one two; echo $?; x=$(echo sub; exit 2); echo $x-$?'], { cwd: '/data' }));
 
+// /dev comes from the VM's devfs; natively, from the host.
+test('devices: /dev/null, zero, urandom, full', { timeout: TIMEOUT }, () =>
+  same(['sh', '-c', 'echo hi > /dev/null; echo $?; cat /dev/null; head -c 16 /dev/zero | busybox od -An -tx1; head -c 100 /dev/urandom | wc -c; ' +
+    'busybox stat -c "%F %t,%T %a" /dev/null /dev/zero /dev/urandom /dev/full; (echo x > /dev/full) 2>/dev/null; echo $?']));
+
 test('sh: relative paths under --cwd (cd, pwd builtins)', { timeout: TIMEOUT }, () =>
   same(['sh', '-c', 'cd sub/deep && pwd && cd .. && pwd; cd /; pwd'], { cwd: '/data' }));
 

@@ -7,6 +7,7 @@ import { PhysicalMemory } from '../mem/phys.js';
 import { Tlb } from '../mem/tlb.js';
 import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '../fs/types.js';
 import { Mounts, resolve } from '../fs/path.js';
+import { DevFs } from '../fs/devfs.js';
 import { EACCES, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
@@ -109,9 +110,18 @@ export class Kernel implements InterruptHost {
   /** Create the first process running `path` (resolved in the image). */
   async spawn(path: string, argv: string[], envp: string[], cwdPath = '/'): Promise<Task> {
     this.rootInode = await this.opts.root.root();
+    // devfs on /dev when the image has the directory (as Debian's does).
+    try {
+      const devDir = await resolve(this.rootInode, this.rootInode, '/dev', { followLast: true });
+      if ((devDir.mode & S_IFMT) === S_IFDIR && this.mounts.mountedOn(devDir) === undefined) {
+        this.mounts.mount(devDir, await new DevFs(Math.floor(this.now() / 1000)).root());
+      }
+    } catch {
+      // No /dev in the image: programs see none, as on a system without devtmpfs.
+    }
     let cwd: Inode;
     try {
-      cwd = await resolve(this.rootInode, this.rootInode, cwdPath, { followLast: true });
+      cwd = await resolve(this.rootInode, this.rootInode, cwdPath, { followLast: true, mounts: this.mounts });
     } catch (e) {
       throw new VmError('not-found', `web-vm: cannot change directory to ${cwdPath}: ${errText(e)}`, 125);
     }
@@ -137,7 +147,7 @@ export class Kernel implements InterruptHost {
   async exec(t: Task, path: string, argv: string[], envp: string[], first: boolean): Promise<void> {
     let ino: Inode;
     try {
-      ino = await resolve(t.root, t.cwd, path, { followLast: true });
+      ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts });
     } catch (e) {
       if (first) throw new VmError('not-found', `web-vm: ${path}: ${errText(e)}`, 127);
       throw e;

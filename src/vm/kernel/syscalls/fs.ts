@@ -6,6 +6,8 @@ import { resolve } from '../../fs/path.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile, OpenFile } from '../files.js';
 import { PipeWriteEnd } from '../pipe.js';
+import { DevFs } from '../../fs/devfs.js';
+import { DeviceFile } from '../devices.js';
 import { sendSignal } from './signal.js';
 import { absolutePath, type Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
@@ -134,7 +136,9 @@ async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags
     if ((flags & S.O_ACCMODE) !== S.O_RDONLY && ino.fs.readOnly && type === S_IFREG) throw new SyscallError(EROFS);
     if ((flags & S.O_TRUNC) && !created && type === S_IFREG && (flags & S.O_ACCMODE) !== S.O_RDONLY) await truncateInode(ino, 0);
   }
-  const file = new InodeFile(ino, flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC), absolutePath(t.cwdPath, path));
+  const keep = flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC);
+  const dev = ino.fs instanceof DevFs ? ino.fs.deviceName(ino) : null;
+  const file = dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, absolutePath(t.cwdPath, path));
   return t.allocFd(file, (flags & S.O_CLOEXEC) !== 0);
 }
 
