@@ -62,6 +62,12 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null });
   const env = opts.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', 'TERM=xterm-256color'];
   const task = await kernel.spawn(opts.argv[0], opts.argv, env, opts.cwd ?? '/');
-  const exit = await kernel.run(task);
+  let exit;
+  try {
+    exit = await kernel.run(task);
+  } finally {
+    // Whatever the first process left running ends with it (like a container's init).
+    kernel.shutdown();
+  }
   return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
 }

@@ -44,7 +44,20 @@ export abstract class OpenFile {
   inode(): Inode | null {
     return null;
   }
+  /** poll(2) readiness: POLLIN (1) | POLLOUT (4) | POLLERR (8) | POLLHUP (16) as they hold now. */
+  pollState(): number {
+    return POLLIN | POLLOUT;
+  }
+  /** Resolves when pollState() may have changed (never, for always-ready files). */
+  pollChange(): Promise<void> {
+    return new Promise(() => {});
+  }
 }
+
+export const POLLIN = 1;
+export const POLLOUT = 4;
+export const POLLERR = 8;
+export const POLLHUP = 16;
 
 /** A file or directory of a filesystem. */
 export class InodeFile extends OpenFile {
@@ -115,13 +128,37 @@ export class ConsoleFile extends OpenFile {
       atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, ctimeSec: 0, ctimeNsec: 0,
     };
   }
-  /** Input bytes received but not yet read (a read asked for fewer). */
+  /** Input bytes received but not yet read (a read asked for fewer, or poll fetched them). */
   private pending: Uint8Array | null = null;
+  private eof = false;
+  /** A console read started by poll(), whose bytes land in `pending`. */
+  private fetching: Promise<void> | null = null;
+
+  override pollState(): number {
+    if (this.fd !== 0 && !this.isTerminal()) return POLLOUT;
+    return (this.pending !== null || this.eof ? POLLIN : 0) | POLLOUT;
+  }
+
+  override pollChange(): Promise<void> {
+    if (this.fetching === null) {
+      this.fetching = this.console.read().then((d) => {
+        this.fetching = null;
+        if (d === null || d.length === 0) this.eof = true;
+        else this.pending = this.pending ? concat(this.pending, d) : d;
+      });
+    }
+    return this.fetching;
+  }
 
   async read(len: number, _pos: number | null): Promise<Uint8Array> {
     if (this.fd !== 0 && !this.isTerminal()) throw new SyscallError(EBADF);
+    if (this.pending === null && this.fetching !== null) await this.fetching;
     let data = this.pending;
     this.pending = null;
+    if (data === null && this.eof) {
+      this.eof = false;
+      return new Uint8Array(0);
+    }
     if (data === null) data = await this.console.read();
     if (data === null) return new Uint8Array(0);
     if (data.length > len) {
@@ -140,3 +177,10 @@ export class ConsoleFile extends OpenFile {
   }
 }
 
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

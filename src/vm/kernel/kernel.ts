@@ -294,6 +294,31 @@ export class Kernel implements InterruptHost {
     t.state = TASK_RUNNABLE;
   }
 
+  /** Host timers the guest asked for (sleeps, poll timeouts, itimers): all cleared at shutdown. */
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  /** setTimeout that shutdown() can cancel, so a finished VM leaves nothing behind on the host. */
+  setTimer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+    const h = setTimeout(() => {
+      this.timers.delete(h);
+      fn();
+    }, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    this.timers.add(h);
+    return h;
+  }
+
+  clearTimer(h: ReturnType<typeof setTimeout>): void {
+    clearTimeout(h);
+    this.timers.delete(h);
+  }
+
+  /** End every task still alive and cancel host timers (after the first process exited). */
+  shutdown(): void {
+    for (const t of this.tasks.values()) if (t.state !== TASK_ZOMBIE) this.exitTask(t, 0, SIGKILL);
+    for (const h of this.timers) clearTimeout(h);
+    this.timers.clear();
+  }
+
   /** Run system call `nr` on behalf of `t` from another handler (creat → openat). */
   syscall(nr: number, t: Task, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): number | Promise<number> {
     const h = SYSCALLS[nr];
@@ -356,6 +381,8 @@ export class Kernel implements InterruptHost {
     t.coreDumped = core;
     t.waitStatus = signal ? signal | (core ? 0x80 : 0) : (code & 0xff) << 8;
     t.state = TASK_ZOMBIE;
+    if (t.realTimer) this.clearTimer(t.realTimer.handle);
+    t.realTimer = null;
     t.closeAllFds();
     this.onExit(t);
     if (this.current === t) this.cpu.stop = STOP_YIELD;

@@ -2,7 +2,7 @@ import { EAGAIN, EBADF, EPIPE, ESPIPE } from './abi/errno.js';
 import { O_NONBLOCK, O_RDONLY, O_WRONLY, SIGPIPE } from './abi/structs.js';
 import { S_IFIFO, type Stat } from '../fs/types.js';
 import { SyscallError } from './errors.js';
-import { OpenFile } from './files.js';
+import { OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT } from './files.js';
 
 /** PIPE_BUF (linux/limits.h): writes up to this size are atomic. */
 export const PIPE_BUF = 4096;
@@ -35,6 +35,11 @@ export class Pipe {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
+  }
+
+  /** Resolves at the next change (data, room, an end closing). */
+  changed(): Promise<void> {
+    return this.wait();
   }
 
   private wait(): Promise<void> {
@@ -106,6 +111,12 @@ function pipeStat(p: Pipe): Stat {
 }
 
 export class PipeReadEnd extends OpenFile {
+  override pollState(): number {
+    return (this.pipe.buffered > 0 ? POLLIN : 0) | (this.pipe.writers === 0 ? POLLHUP | (this.pipe.buffered === 0 ? 0 : 0) : 0);
+  }
+  override pollChange(): Promise<void> {
+    return this.pipe.changed();
+  }
   constructor(readonly pipe: Pipe, flags: number) {
     super((flags & ~3) | O_RDONLY, 'pipe:[' + pipe.ino + ']');
     pipe.readers++;
@@ -128,6 +139,13 @@ export class PipeReadEnd extends OpenFile {
 }
 
 export class PipeWriteEnd extends OpenFile {
+  override pollState(): number {
+    if (this.pipe.readers === 0) return POLLERR;
+    return PIPE_CAPACITY - this.pipe.buffered >= PIPE_BUF ? POLLOUT : 0;
+  }
+  override pollChange(): Promise<void> {
+    return this.pipe.changed();
+  }
   /** Raises SIGPIPE in the writing task (set per write by the syscall layer). */
   sigpipe: () => void = () => {};
   constructor(readonly pipe: Pipe, flags: number) {

@@ -56,6 +56,8 @@ export class Task {
   readonly fpuStack: Int32Array[] = [];
   /** System call number of the call in progress (for restarts). */
   syscallNr = 0;
+  /** ITIMER_REAL / alarm(): due time (monotonic ms), interval, host timer. */
+  realTimer: { due: number; interval: number; handle: ReturnType<typeof setTimeout> } | null = null;
 
   constructor(
     readonly pid: number,

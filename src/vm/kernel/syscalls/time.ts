@@ -3,7 +3,9 @@ import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
-import type { Task } from '../task.js';
+import { TASK_ZOMBIE, type Task } from '../task.js';
+import { interruptible, postSignal } from '../signals.js';
+import { SIGALRM } from '../abi/structs.js';
 import type { SyscallTable } from './types.js';
 
 /** Clocks and sleeping. Sleeps are Promises: the task parks, nothing blocks. */
@@ -56,18 +58,72 @@ function readTimespecMs(t: Task, addr: number, wide: boolean): number {
   return sec * 1000 + nsec / 1e6;
 }
 
-function sleep(ms: number): Promise<number> {
-  return new Promise((r) => setTimeout(() => r(0), Math.max(0, Math.min(ms, 2 ** 31 - 1))));
+function sleep(k: Kernel, t: Task, ms: number): Promise<number> {
+  // A signal ends the sleep early with EINTR (nanosleep(2)).
+  return interruptible(t, new Promise((r) => k.setTimer(() => r(0), ms)));
 }
 
 function clockNanosleep(k: Kernel, t: Task, clk: number, flags: number, req: number, wide: boolean): Promise<number> {
   const ms = readTimespecMs(t, req, wide);
   const TIMER_ABSTIME = 1;
   const wait = flags & TIMER_ABSTIME ? ms - clockMs(k, clk) : ms;
-  return sleep(wait);
+  return sleep(k, t, wait);
+}
+
+/**
+ * ITIMER_REAL (alarm, setitimer): SIGALRM from a host timer. The timer
+ * belongs to the process and dies with it.
+ */
+function armReal(k: Kernel, t: Task, valueMs: number, intervalMs: number): [number, number] {
+  const old = t.realTimer;
+  const left = old ? Math.max(0, old.due - k.monotonic()) : 0;
+  const oldInterval = old ? old.interval : 0;
+  if (old) k.clearTimer(old.handle);
+  t.realTimer = null;
+  if (valueMs > 0) {
+    const fire = (): void => {
+      if (t.state === TASK_ZOMBIE) return;
+      postSignal(k, t, SIGALRM, { code: 0x80 /* SI_KERNEL */ });
+      if (t.realTimer && t.realTimer.interval > 0) {
+        t.realTimer.due = k.monotonic() + t.realTimer.interval;
+        t.realTimer.handle = k.setTimer(fire, t.realTimer.interval);
+      } else t.realTimer = null;
+    };
+    t.realTimer = { due: k.monotonic() + valueMs, interval: intervalMs, handle: k.setTimer(fire, valueMs) };
+  }
+  return [left, oldInterval];
+}
+
+function writeItimer(t: Task, addr: number, valueMs: number, intervalMs: number): void {
+  const tv = (ms: number): [number, number] => [Math.floor(ms / 1000), Math.round((ms % 1000) * 1000)];
+  const [is, iu] = tv(intervalMs);
+  const [vs, vu] = tv(valueMs);
+  t.as.write32(addr, is);
+  t.as.write32(addr + 4, iu);
+  t.as.write32(addr + 8, vs);
+  t.as.write32(addr + 12, vu);
 }
 
 export const timeSyscalls: SyscallTable = {
+  [N.NR_alarm]: (k, t, secs) => {
+    const [left] = armReal(k, t, (secs >>> 0) * 1000, 0);
+    return Math.ceil(left / 1000);
+  },
+  [N.NR_setitimer]: (k, t, which, nv, ov) => {
+    if (which !== 0) throw new SyscallError(EINVAL); // ITIMER_VIRTUAL/PROF: not supported
+    const ms = (a: number): number => t.as.read32(a) * 1000 + t.as.read32(a + 4) / 1000;
+    const interval = nv ? ms(nv) : 0;
+    const value = nv ? ms(nv + 8) : 0;
+    const [left, oldInterval] = armReal(k, t, value, interval);
+    if (ov) writeItimer(t, ov, left, oldInterval);
+    return 0;
+  },
+  [N.NR_getitimer]: (k, t, which, cv) => {
+    if (which !== 0) throw new SyscallError(EINVAL);
+    const r = t.realTimer;
+    writeItimer(t, cv, r ? Math.max(0, r.due - k.monotonic()) : 0, r ? r.interval : 0);
+    return 0;
+  },
   [N.NR_clock_gettime]: (k, t, clk, ts) => {
     writeTimespec(t, ts, clockMs(k, clk), false);
     return 0;
@@ -104,7 +160,7 @@ export const timeSyscalls: SyscallTable = {
     if (p !== 0) t.as.write32(p, sec);
     return sec;
   },
-  [N.NR_nanosleep]: (_k, t, req) => sleep(readTimespecMs(t, req, false)),
+  [N.NR_nanosleep]: (k, t, req) => sleep(k, t, readTimespecMs(t, req, false)),
   [N.NR_clock_nanosleep]: (k, t, clk, flags, req) => clockNanosleep(k, t, clk, flags, req, false),
   [N.NR_clock_nanosleep_time64]: (k, t, clk, flags, req) => clockNanosleep(k, t, clk, flags, req, true),
   [N.NR_times]: (k, t, buf) => {
