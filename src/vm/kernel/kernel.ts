@@ -18,6 +18,7 @@ import { SyscallError, VmError } from './errors.js';
 import { ConsoleFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE, TASK_ZOMBIE } from './task.js';
+import { futexWake } from './syscalls/futex.js';
 import { deliverPending, hasDeliverable, isBlocked, postSignal } from './signals.js';
 import { NR_read, NR_readv, NR_wait4, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
 
@@ -380,6 +381,15 @@ export class Kernel implements InterruptHost {
     t.termSignal = signal;
     t.coreDumped = core;
     t.waitStatus = signal ? signal | (core ? 0x80 : 0) : (code & 0xff) << 8;
+    // CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (set_tid_address(2)).
+    if (t.clearChildTid !== 0) {
+      try {
+        t.as.write32(t.clearChildTid, 0);
+        futexWake(t.as, t.clearChildTid, 1);
+      } catch {
+        // The word is gone with the memory: nothing to wake.
+      }
+    }
     t.state = TASK_ZOMBIE;
     if (t.realTimer) this.clearTimer(t.realTimer.handle);
     t.realTimer = null;

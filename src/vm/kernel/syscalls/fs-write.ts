@@ -225,7 +225,19 @@ function statfs64(t: Task, ino: Inode, size: number, buf: number): number {
   return 0;
 }
 
+/** Extended attributes are not supported (the issue allows ENOTSUP); listing gives an empty list. */
+const noXattr = (): number => {
+  throw new SyscallError(95 /* EOPNOTSUPP */);
+};
+
 export const fsWriteSyscalls: SyscallTable = {
+  [N.NR_getxattr]: noXattr, [N.NR_lgetxattr]: noXattr, [N.NR_fgetxattr]: noXattr,
+  [N.NR_setxattr]: noXattr, [N.NR_lsetxattr]: noXattr, [N.NR_fsetxattr]: noXattr,
+  [N.NR_removexattr]: noXattr, [N.NR_lremovexattr]: noXattr, [N.NR_fremovexattr]: noXattr,
+  [N.NR_listxattr]: () => 0, [N.NR_llistxattr]: () => 0, [N.NR_flistxattr]: () => 0,
+  // Advice about access patterns: accepted, nothing to do.
+  [N.NR_fadvise64]: () => 0,
+  [N.NR_fadvise64_64]: () => 0,
   [N.NR_mkdir]: (k, t, path, mode) => mkdirAt(k, t, S.AT_FDCWD, path, mode),
   [N.NR_mkdirat]: (k, t, dirfd, path, mode) => mkdirAt(k, t, dirfd, path, mode),
   [N.NR_mknod]: (k, t, path, mode, dev) => mknodAt(k, t, S.AT_FDCWD, path, mode, dev),

@@ -254,8 +254,14 @@ async function accessAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mod
 
 async function statAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, buf: number, flags: number, kind: 'stat64' | 'old' | 'statx'): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0);
-  const st = ino.stat();
+  let st: Stat;
+  if (path === '' && (flags & S.AT_EMPTY_PATH) !== 0 && dirfd !== S.AT_FDCWD) {
+    // fstatat(fd, "", AT_EMPTY_PATH) is fstat(fd): pipes and terminals included.
+    st = fileOf(t, dirfd).stat();
+  } else {
+    const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0);
+    st = ino.stat();
+  }
   if (kind === 'stat64') writeStat64(t, buf, st);
   else if (kind === 'statx') writeStatx(t, buf, st);
   else writeOldStat(t, buf, st);
