@@ -11,7 +11,7 @@ import { buildDebianImage } from './debian.mjs';
 
 const recipes = {
   busybox: () => buildBusyboxImage(),
-  debian: () => ({ image: buildDebianImage(), tree: '(removed after the build)' }),
+  debian: () => buildDebianImage(),
 };
 
 const wanted = process.argv.slice(2);

@@ -22,13 +22,16 @@ const EXAMPLES = {
   'Makefile': 'hello: hello.c\n\tcc -O2 -o hello hello.c\n',
 };
 
-/** Build (or reuse) the image; returns its path. `packages` may be trimmed for tests. */
+/**
+ * Build (or reuse) the image. Returns the image path and the source tree,
+ * kept beside it so tests can run the same binaries natively (chroot).
+ */
 export function buildDebianImage({ packages = PACKAGES, sizeMb = 1536 } = {}) {
-  const hash = recipeHash('debian-bookworm-i386-v1', packages, EXAMPLES, sizeMb);
+  const hash = recipeHash('debian-bookworm-i386-v2', packages, EXAMPLES, sizeMb);
   const image = join(cacheDir, 'images', `debian-${hash}.ext2`);
-  return cached(image, (out) => {
+  const root = join(cacheDir, 'images', `debian-${hash}.tree`);
+  cached(image, (out) => {
     if (process.getuid?.() !== 0) throw new Error('building the Debian image needs root (debootstrap); run `sudo npm run images -- debian`');
-    const root = join(cacheDir, 'images', `debian-${hash}.tree`);
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
     execFileSync('debootstrap', ['--arch=i386', '--variant=minbase', `--include=${packages.join(',')}`, 'bookworm', root, MIRROR], { stdio: 'inherit' });
@@ -50,6 +53,6 @@ export function buildDebianImage({ packages = PACKAGES, sizeMb = 1536 } = {}) {
     rmSync(join(root, 'var/cache/apt/archives'), { recursive: true, force: true });
     mkdirSync(join(root, 'var/cache/apt/archives/partial'), { recursive: true });
     makeExt2Image(root, out, { blockSize: 4096, sizeKb: sizeMb * 1024 });
-    rmSync(root, { recursive: true, force: true });
   });
+  return { image, tree: root };
 }
