@@ -8,6 +8,7 @@ import { Tlb } from '../mem/tlb.js';
 import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '../fs/types.js';
 import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
+import { ProcFs } from './procfs.js';
 import { EACCES, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
@@ -88,6 +89,7 @@ export class Kernel implements InterruptHost {
   stopped = false;
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
+  procfs: ProcFs | null = null;
 
   constructor(readonly opts: KernelOptions) {
     this.phys = new PhysicalMemory(opts.memoryMb);
@@ -119,6 +121,15 @@ export class Kernel implements InterruptHost {
       }
     } catch {
       // No /dev in the image: programs see none, as on a system without devtmpfs.
+    }
+    try {
+      const procDir = await resolve(this.rootInode, this.rootInode, '/proc', { followLast: true });
+      if ((procDir.mode & S_IFMT) === S_IFDIR && this.mounts.mountedOn(procDir) === undefined) {
+        this.procfs = new ProcFs(this);
+        this.mounts.mount(procDir, await this.procfs.root());
+      }
+    } catch {
+      // No /proc directory in the image.
     }
     let cwd: Inode;
     try {
@@ -162,7 +173,11 @@ export class Kernel implements InterruptHost {
       throw new SyscallError(EACCES);
     }
     // Program and interpreter (PT_INTERP) become file-backed mappings read on first touch (exec.ts).
-    const { as, img } = await loadExecutable(t, ino, path, first);
+    // busybox re-executes itself through /proc/self/exe: keep naming the real file.
+    const viaProc = /^\/proc\/(self|\d+)\/exe$/.exec(path);
+    const from = viaProc ? (viaProc[1] === 'self' ? t : this.tasks.get(Number(viaProc[1]))) : undefined;
+    const exePath = from ? from.exePath : absolutePath(t.cwdPath, path);
+    const { as, img } = await loadExecutable(t, ino, from ? exePath : path, first);
     const random = new Uint8Array(16);
     this.random(random);
     const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, random });
@@ -171,7 +186,8 @@ export class Kernel implements InterruptHost {
     if (this.cpu.as === old) this.cpu.setAddressSpace(as);
     if (old !== as && !first) old.destroy();
     t.as = as;
-    t.exePath = absolutePath(t.cwdPath, path);
+    t.exePath = exePath;
+    t.cmdline = argv.slice();
     const r = t.regs;
     r.fill(0);
     r[4] = sp;
@@ -245,6 +261,9 @@ export class Kernel implements InterruptHost {
     const s = cpu.s;
     const nr = s[R_EAX];
     t.syscallNr = nr;
+    // /proc/self names the caller. (Two tasks resolving /proc/self across an
+    // await of each other's calls could see the other's pid: rare, accepted.)
+    if (this.procfs !== null) this.procfs.currentPid = t.pid;
     const h = SYSCALLS[nr];
     let r: number | Promise<number>;
     if (h === undefined) {

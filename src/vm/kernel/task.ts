@@ -25,6 +25,8 @@ export class Task {
   fds: (FdEntry | null)[] = [];
   cwdPath = '/';
   exePath = '';
+  /** argv of the running program (/proc/<pid>/cmdline). */
+  cmdline: string[] = [];
   umask = 0o022;
   uid = 0;
   gid = 0;

@@ -178,5 +178,23 @@ export const procSyscalls: SyscallTable = {
     return 4;
   },
   [N.NR_personality]: () => 0,
+  // getrusage: no accounting yet; a zeroed struct rusage (72 bytes on i386) is valid.
+  [N.NR_getrusage]: (_k, t, who, usage) => {
+    if (who !== 0 && who !== -1 && who !== 1) throw new SyscallError(EINVAL);
+    t.as.write(usage, new Uint8Array(72));
+    return 0;
+  },
+  // sysinfo(2): uptime, RAM from memory-mb, process count.
+  [N.NR_sysinfo]: (k, t, info) => {
+    const b = new Uint8Array(S.SYSINFO_SIZE);
+    const dv = new DataView(b.buffer);
+    dv.setInt32(0, Math.floor((k.monotonic() - k.bootMs) / 1000), true);
+    dv.setUint32(16, k.phys.frameCount * 4096, true);
+    dv.setUint32(20, (k.phys.frameCount - k.phys.framesInUse) * 4096, true);
+    dv.setUint16(40, k.tasks.size, true);
+    dv.setUint32(52, 1, true); // mem_unit
+    t.as.write(info, b);
+    return 0;
+  },
 };
 void _ESRCH;
