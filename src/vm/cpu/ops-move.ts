@@ -289,7 +289,7 @@ export function loadFarPointer(cpu: Cpu, i: Insn): void {
   cpu.setReg(i.reg, i.size, off);
 }
 
-/** ARPL is not valid outside protected-mode system code paths Linux uses; treat as #UD like 64-bit parts do not. */
+/** ARPL (63): adjust the RPL field of a selector (valid at CPL 3 in 32-bit protected mode). */
 export function arpl(cpu: Cpu, i: Insn): void {
   // SDM ARPL: if dest.RPL < src.RPL then dest.RPL = src.RPL, ZF = 1 else ZF = 0.
   const s = cpu.s;

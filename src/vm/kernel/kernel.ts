@@ -11,7 +11,7 @@ import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
 import { EACCES, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
-import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
+import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
 import { buildStack, loadElf, parseElf } from './elf.js';
 import { isNeedsPage, loadExecutable, parkForPage, retrySyscallAfterPage } from './exec.js';
@@ -448,7 +448,6 @@ export class Kernel implements InterruptHost {
       default:
         sig = SIGSEGV;
     }
-    void SIGBUS;
     // A handler the program installed (and did not block) gets the fault; otherwise the default kills.
     if (sig !== SIGKILL) {
       const act = t.sigactions.get(sig);

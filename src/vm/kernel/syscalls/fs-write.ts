@@ -2,7 +2,7 @@ import { EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS, EXDEV, EN
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve, resolveParent } from '../../fs/path.js';
-import { FsError, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type FileSystem, type Inode, type SetAttr } from '../../fs/types.js';
+import { FsError, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type FileSystem, type Inode, type SetAttr } from '../../fs/types.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
@@ -288,4 +288,3 @@ export const fsWriteSyscalls: SyscallTable = {
     return 0;
   },
 };
-void S_IFLNK;

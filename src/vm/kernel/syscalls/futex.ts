@@ -6,6 +6,8 @@ import { interruptible } from '../signals.js';
 import type { Task } from '../task.js';
 import type { AddressSpace } from '../../mem/address-space.js';
 import type { SyscallTable } from './types.js';
+import { clockMs, readTimespecMs } from './time.js';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/structs.js';
 
 /**
  * futex(2): WAIT / WAKE (and the _BITSET forms) keyed by address space and
@@ -51,23 +53,12 @@ export function futexWake(as: AddressSpace, addr: number, n: number, bitset = -1
   return woken;
 }
 
+/** Milliseconds to wait: relative timeouts as given, absolute ones against their clock. */
 function readTimeout(k: Kernel, t: Task, addr: number, wide: boolean, absolute: boolean, realtime: boolean): number {
   if (addr === 0) return Infinity;
-  let sec: number;
-  let nsec: number;
-  if (wide) {
-    const dv = new DataView(t.as.read(addr, 16).buffer);
-    sec = Number(dv.getBigInt64(0, true));
-    nsec = Number(dv.getBigInt64(8, true));
-  } else {
-    sec = t.as.read32(addr);
-    nsec = t.as.read32(addr + 4);
-  }
-  if (sec < 0 || nsec < 0 || nsec >= 1e9) throw new SyscallError(EINVAL);
-  const ms = sec * 1000 + nsec / 1e6;
+  const ms = readTimespecMs(t, addr, wide);
   if (!absolute) return ms;
-  const now = realtime ? k.now() : k.monotonic() - k.bootMs + 1000;
-  return Math.max(0, ms - now);
+  return Math.max(0, ms - clockMs(k, realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC));
 }
 
 function futex(k: Kernel, t: Task, uaddr: number, op: number, val: number, timeout: number, _uaddr2: number, val3: number, wide: boolean): number | Promise<number> {

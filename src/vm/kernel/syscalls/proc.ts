@@ -1,5 +1,5 @@
 import { TLS_ENTRIES, TLS_ENTRY_MIN, S_TLS_BASE, S_TLS_LIMIT, S_TLS_USED, S_SEG_SEL, S_SEG_BASE } from '../../mem/layout.js';
-import { EINVAL, ESRCH, EPERM, ESRCH as _ESRCH } from '../abi/errno.js';
+import { EINVAL, ESRCH, EPERM } from '../abi/errno.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
@@ -197,4 +197,3 @@ export const procSyscalls: SyscallTable = {
     return 0;
   },
 };
-void _ESRCH;

@@ -1,4 +1,4 @@
-import { EINVAL, EPERM, ESRCH } from '../abi/errno.js';
+import { EINVAL, ESRCH } from '../abi/errno.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
@@ -118,4 +118,3 @@ export const signalSyscalls: SyscallTable = {
   [N.NR_sigreturn]: (k, t) => sigreturn(k, t, false),
   [N.NR_rt_sigreturn]: (k, t) => sigreturn(k, t, true),
 };
-void EPERM;

@@ -10,7 +10,7 @@ import type { SyscallTable } from './types.js';
 
 /** Clocks and sleeping. Sleeps are Promises: the task parks, nothing blocks. */
 
-function clockMs(k: Kernel, clk: number): number {
+export function clockMs(k: Kernel, clk: number): number {
   switch (clk) {
     case S.CLOCK_REALTIME:
     case S.CLOCK_REALTIME_COARSE:
@@ -43,7 +43,8 @@ function writeTimespec(t: Task, addr: number, ms: number, wide: boolean): void {
   }
 }
 
-function readTimespecMs(t: Task, addr: number, wide: boolean): number {
+/** A struct timespec (32-bit, or 64-bit for the *_time64 calls) in ms; EINVAL if out of range. */
+export function readTimespecMs(t: Task, addr: number, wide: boolean): number {
   let sec: number;
   let nsec: number;
   if (wide) {
