@@ -71,3 +71,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   }
   return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
 }
+
+export { Vm, DEFAULT_ENV, type VmOptions, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';
+export type { TerminalHost, TerminalInput } from './kernel/terminal.js';
+export type { ExitInfo } from './kernel/kernel.js';

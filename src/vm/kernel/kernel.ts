@@ -16,7 +16,7 @@ import type { Console } from './console.js';
 import { buildStack, loadElf, parseElf } from './elf.js';
 import { isNeedsPage, loadExecutable, parkForPage, retrySyscallAfterPage } from './exec.js';
 import { SyscallError, VmError } from './errors.js';
-import { ConsoleFile } from './files.js';
+import { ConsoleFile, type OpenFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE, TASK_ZOMBIE } from './task.js';
 import { futexWake } from './syscalls/futex.js';
@@ -45,6 +45,18 @@ export interface KernelOptions {
   /** Monotonic clock in ms. */
   monotonic?: () => number;
   random?: (buf: Uint8Array) => void;
+}
+
+/** How kernel.spawn() sets up the new process beyond its program. */
+export interface SpawnOptions {
+  /**
+   * Open files for fds 0, 1 and 2 (pipes a host reads, say). Absent: the
+   * console. Each gets one reference from the new task.
+   */
+  stdio?: [OpenFile, OpenFile, OpenFile];
+  /** Credentials (the element's `user` attribute). Default 0:0. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ExitInfo {
@@ -110,8 +122,12 @@ export class Kernel implements InterruptHost {
     if (this.opts.trace) this.opts.trace(line);
   }
 
-  /** Create the first process running `path` (resolved in the image). */
-  async spawn(path: string, argv: string[], envp: string[], cwdPath = '/'): Promise<Task> {
+  /**
+   * Create a process with no parent running `path` (resolved in the image):
+   * the first one, or another started by the host (a second command next to
+   * a shell, whose status the host collects with run()).
+   */
+  async spawn(path: string, argv: string[], envp: string[], cwdPath = '/', opts: SpawnOptions = {}): Promise<Task> {
     this.rootInode = await this.opts.root.root();
     // devfs on /dev when the image has the directory (as Debian's does).
     try {
@@ -141,12 +157,13 @@ export class Kernel implements InterruptHost {
     const as = new AddressSpace(this.phys, this.tlb);
     const t = new Task(this.nextPid++, 0, as, this.rootInode, cwd);
     t.cwdPath = cwdPath;
+    t.uid = opts.uid ?? 0;
+    t.gid = opts.gid ?? 0;
     const con = this.opts.console;
     t.pgid = t.pid;
     t.sid = t.pid;
-    t.installFd(0, new ConsoleFile(con, 0, 0), false);
-    t.installFd(1, new ConsoleFile(con, 1, 1), false);
-    t.installFd(2, new ConsoleFile(con, 2, 1), false);
+    const stdio = opts.stdio ?? [new ConsoleFile(con, 0, 0), new ConsoleFile(con, 1, 1), new ConsoleFile(con, 2, 1)];
+    for (let fd = 0; fd < 3; fd++) t.installFd(fd, stdio[fd]!, false);
     await this.exec(t, path, argv, envp, true);
     this.tasks.set(t.pid, t);
     return t;
@@ -487,9 +504,9 @@ export function errnoOf(e: unknown): number {
   throw e;
 }
 
-function errText(e: unknown): string {
+export function errText(e: unknown): string {
   if (e instanceof FsError) {
-    const names: Record<number, string> = { 2: 'No such file or directory', 20: 'Not a directory', 40: 'Too many levels of symbolic links', 36: 'File name too long', 13: 'Permission denied', 5: 'Input/output error' };
+    const names: Record<number, string> = { 2: 'No such file or directory', 20: 'Not a directory', 40: 'Too many levels of symbolic links', 36: 'File name too long', 13: 'Permission denied', 5: 'Input/output error', 17: 'File exists', 21: 'Is a directory', 28: 'No space left on device', 30: 'Read-only file system' };
     return names[e.errno] ?? e.message;
   }
   return e instanceof Error ? e.message : String(e);
