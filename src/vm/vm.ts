@@ -98,10 +98,12 @@ export class Vm {
 
   /**
    * Run `argv` on the terminal until it exits. Rejects with VmError when it
-   * cannot start (127 not found, 126 not executable).
+   * cannot start (127 not found, 126 not executable); `onStarted` is called
+   * once it is running.
    */
-  async run(argv: string[], opts: CommandOptions = {}): Promise<ExitInfo> {
+  async run(argv: string[], opts: CommandOptions = {}, onStarted?: () => void): Promise<ExitInfo> {
     const task = await this.spawn(argv, opts);
+    onStarted?.();
     try {
       return await this.kernel.run(task);
     } finally {
