@@ -8,6 +8,8 @@
 // The page is NOT cross-origin isolated (no COOP/COEP headers): the VM must
 // work there, so tests run in exactly the environment an embedding page has.
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import sirv from 'sirv';
 import { resolve, sep } from 'node:path';
 import { summaryReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
@@ -77,6 +79,31 @@ function countsReporter() {
   };
 }
 
+/**
+ * A second origin, standing in for a CDN: serves dist/ (the bundle) on
+ * another port with CORS, as jsDelivr and unpkg do. Test pages learn its
+ * origin from GET /__cdn-origin on the test server.
+ */
+function cdnOrigin() {
+  let server = null;
+  let origin = null;
+  const serve = sirv(resolve(rootDir, 'dist'), { dev: true, setHeaders: (res) => res.setHeader('access-control-allow-origin', '*') });
+  return {
+    name: 'web-vm-cdn-origin',
+    async serverStart() {
+      server = createServer((req, res) => serve(req, res, () => { res.statusCode = 404; res.end('not found'); }));
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      origin = `http://127.0.0.1:${server.address().port}`;
+    },
+    async serverStop() {
+      await new Promise((ok) => (server ? server.close(ok) : ok()));
+    },
+    serve(ctx) {
+      if (ctx.path === '/__cdn-origin') return { body: JSON.stringify({ origin }), type: 'json' };
+    },
+  };
+}
+
 export default {
   rootDir,
   files: ['test/browser/**/*.test.js'],
@@ -88,6 +115,7 @@ export default {
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 60_000 } },
   middleware: [rangeRequests()],
+  plugins: [cdnOrigin()],
   // summaryReporter lists every test (✓/𐄂) with errors and browser logs; it suits CI logs.
   reporters: [summaryReporter({ flatten: false }), countsReporter()],
   browsers: [
