@@ -258,7 +258,7 @@ export class WebVm extends LitElement {
     }
     if (this.client !== client) return;
     if (spec === null) this.becomeReady();
-    else this.runCommand(spec);
+    else this.runCommand(spec, true).catch(() => {});
     return;
   }
 
@@ -285,25 +285,28 @@ export class WebVm extends LitElement {
     fire(this, 'web-vm-ready', { ms });
   }
 
-  /** The element's command on the terminal; when it exits, Enter starts it again. */
-  private runCommand(spec: CommandSpec): void {
+  /**
+   * A command on the terminal (the element's own, or run()'s). Resolves with
+   * its exit status, 127/126 when it could not start (the reason goes on the
+   * terminal, as a shell would print it); rejects only if the VM went away.
+   */
+  private runCommand(spec: CommandSpec, own: boolean): Promise<WebVmExitDetail> {
     const client = this.client!;
     this.terminalBusy = true;
-    client
-      .request('run', spec, (id) => (this.cmdRequest = id))
-      .then(
-        (r) => this.commandEnded(client, r),
-        (e) => {
-          if (this.client !== client) return;
-          const info = infoOf(e);
-          if (info.type === 'worker') return; // reported through the client's error callback
-          // The command could not start (not found, not executable): say so on the terminal.
-          this.view?.term.write(`\x1b[31m${info.message}\x1b[0m\r\n`);
-          fire(this, 'web-vm-error', info);
-          this.becomeReady();
-          this.commandEnded(client, { exitCode: info.type === 'not-found' ? 127 : 126, signal: 0 });
-        },
-      );
+    this.phase = 'running';
+    return client.request('run', spec, own ? (id) => (this.cmdRequest = id) : undefined).then(
+      (r) => (this.commandEnded(client, r), r),
+      (e) => {
+        const info = infoOf(e);
+        if (this.client !== client || info.type === 'worker') throw e; // the client's error callback reports it
+        this.view?.term.write(`\x1b[31m${info.message}\x1b[0m\r\n`);
+        fire(this, 'web-vm-error', info);
+        if (own) this.becomeReady();
+        const r = { exitCode: info.type === 'not-found' ? 127 : 126, signal: 0 };
+        this.commandEnded(client, r);
+        return r;
+      },
+    );
   }
 
   private commandEnded(client: VmClient, r: WebVmExitDetail): void {
@@ -311,18 +314,19 @@ export class WebVm extends LitElement {
     this.terminalBusy = false;
     this.phase = 'exited';
     const how = r.signal ? `was killed by signal ${r.signal}` : `exited with status ${r.exitCode}`;
-    this.statusText = `The program ${how}. Press Enter to restart it.`;
-    this.view?.term.write(`\r\n\x1b[2m[The program ${how}. Press Enter to restart it.]\x1b[0m\r\n`);
+    // With no cmd of its own (cmd=""), there is nothing to restart.
+    const line = this.cmd === '' ? `The program ${how}.` : `The program ${how}. Press Enter to restart it.`;
+    this.statusText = line;
+    this.view?.term.write(`\r\n\x1b[2m[${line}]\x1b[0m\r\n`);
     fire(this, 'web-vm-exit', r);
   }
 
   private onInput(d: string): void {
     if (this.phase === 'exited') {
-      if (d.includes('\r') && this.client) {
-        this.phase = 'running';
+      if (d.includes('\r') && this.client && this.cmd !== '') {
         this.statusText = 'Linux is running.';
         try {
-          this.runCommand(this.commandSpec(splitCommand(this.cmd ?? '/bin/sh').concat(parseArgs(this.args)), {}));
+          this.runCommand(this.commandSpec(splitCommand(this.cmd ?? '/bin/sh').concat(parseArgs(this.args)), {}), true).catch(() => {});
         } catch (e) {
           this.fail({ type: 'attribute', message: (e as Error).message });
         }
@@ -394,16 +398,10 @@ export class WebVm extends LitElement {
    * resolve to its exit status. `cmd` is split shell-style; `args` appended.
    */
   async run(cmd: string, args: string[] = [], opts: CommandOptions = {}): Promise<number> {
-    const client = await this.api();
+    await this.api();
     if (this.terminalBusy) throw new WebVmError({ type: 'busy', message: 'a program is still running on the terminal: wait for it to exit, or use exec() to run beside it' });
-    this.terminalBusy = true;
-    this.phase = 'running';
-    try {
-      const r = await client.request('run', this.commandSpec(splitCommand(cmd).concat(args), opts));
-      return r.exitCode;
-    } finally {
-      if (this.client === client) this.terminalBusy = false;
-    }
+    const r = await this.runCommand(this.commandSpec(splitCommand(cmd).concat(args), opts), false);
+    return r.exitCode;
   }
 
   /** Run a command beside the terminal and capture its output (decoded as UTF-8). */
