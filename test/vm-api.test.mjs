@@ -96,3 +96,13 @@ test('the terminal size reaches TIOCGWINSZ and follows resize()', async () => {
   assert.equal(screen(), '30 100\r\n40 120\r\n');
   vm.stop();
 });
+
+test('a command name without a slash is searched in PATH, as execvp does', async () => {
+  const { vm } = await boot();
+  const r = await vm.exec(['busybox', 'echo', 'found'], { env: ['PATH=/nowhere:/bin'] });
+  assert.equal(text(r.stdout), 'found\n');
+  const missing = await vm.exec(['no-such-tool'], { env: ENV });
+  assert.equal(missing.exitCode, 127);
+  assert.match(text(missing.stderr), /no-such-tool: command not found/);
+  vm.stop();
+});

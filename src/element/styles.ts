@@ -35,6 +35,11 @@ export const styles = [
     .terminal .xterm {
       height: 100%;
     }
+    /* xterm.css paints the viewport black; the rows the fit leaves over should match the theme. */
+    .terminal .xterm .xterm-viewport,
+    .terminal .xterm .xterm-scrollable-element {
+      background-color: var(--web-vm-background, #1e1e1e) !important;
+    }
     .overlay {
       position: absolute;
       inset: 0;

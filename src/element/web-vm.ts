@@ -293,7 +293,8 @@ export class WebVm extends LitElement {
   private runCommand(spec: CommandSpec, own: boolean): Promise<WebVmExitDetail> {
     const client = this.client!;
     this.terminalBusy = true;
-    this.phase = 'running';
+    // While loading, `started` (becomeReady) moves on to 'running'.
+    if (this.phase !== 'loading') this.phase = 'running';
     return client.request('run', spec, own ? (id) => (this.cmdRequest = id) : undefined).then(
       (r) => (this.commandEnded(client, r), r),
       (e) => {

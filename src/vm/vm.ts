@@ -147,12 +147,28 @@ export class Vm {
     return { stdout, stderr, exitCode: exit.status, signal: exit.signal };
   }
 
-  private spawn(argv: string[], opts: CommandOptions, stdio?: [PipeReadEnd, PipeWriteEnd, PipeWriteEnd]) {
+  private async spawn(argv: string[], opts: CommandOptions, stdio?: [PipeReadEnd, PipeWriteEnd, PipeWriteEnd]) {
     if (argv.length === 0) throw new VmError('not-found', 'no command given', 127);
     const args = argv.map(byteString);
-    return this.kernel.spawn(args[0]!, args, (opts.env ?? DEFAULT_ENV).map(byteString), byteString(opts.cwd ?? '/'), {
-      stdio, uid: opts.uid, gid: opts.gid,
-    });
+    const env = (opts.env ?? DEFAULT_ENV).map(byteString);
+    const path = args[0]!.includes('/') ? args[0]! : await this.searchPath(args[0]!, env);
+    return this.kernel.spawn(path, args, env, byteString(opts.cwd ?? '/'), { stdio, uid: opts.uid, gid: opts.gid });
+  }
+
+  /** A command name without a slash is looked up in PATH, as execvp(3) does. */
+  private async searchPath(name: string, env: string[]): Promise<string> {
+    const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
+    const root = await this.root.root();
+    for (const dir of pathVar.split(':')) {
+      const candidate = `${dir === '' ? '.' : dir}/${name}`;
+      try {
+        const ino = await resolve(root, root, candidate, { followLast: true, mounts: this.kernel.mounts });
+        if ((ino.mode & S_IFMT) === S_IFREG && (ino.mode & 0o111) !== 0) return candidate;
+      } catch {
+        // Not in this directory.
+      }
+    }
+    throw new VmError('not-found', `${name}: command not found`, 127);
   }
 
   /** Create or replace the regular file `path` (absolute) with `data`. Parent directories must exist. */

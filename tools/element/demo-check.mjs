@@ -34,7 +34,24 @@ const pages = {
     await page.evaluate(() => document.querySelector('#c-embed').scrollIntoView());
     await page.evaluate(() => document.querySelector('#c-embed').shadowRoot.querySelector('[part~=start-button]').click());
   } },
-  'tutorial.html': { ready: /\$\s*$/, action: null },
+  'tutorial.html': { ready: /\$\s*$/, action: null, verify: async (page) => {
+    // Step 1 as a reader would do it: a failing check, the fix, a passing check.
+    const check = (n) => page.evaluate(async (n) => {
+      const li = document.getElementById(`step${n}`);
+      li.querySelector('button').click();
+      const out = li.querySelector('.result');
+      const t0 = performance.now();
+      while (/^(Checking…)?$/.test(out.textContent) && performance.now() - t0 < 120000) await new Promise((r) => setTimeout(r, 100));
+      return out.textContent;
+    }, n);
+    await page.waitForFunction(() => document.querySelector('web-vm').readFile('/home/user/lesson/.progress').then(() => true, () => false), { timeout: 120000 });
+    const before = await check(1);
+    await page.evaluate(() => document.querySelector('web-vm').writeFile('/home/user/lesson/hello.py', 'print("Hello, world")\n'));
+    const after = await check(1);
+    await page.evaluate(() => document.querySelector('web-vm').writeFile('/home/user/lesson/sum.c', '#include <stdio.h>\nint main(void){int s=0;for(int i=1;i<=100;i++)s+=i;printf("%d\\n",s);return 0;}\n'));
+    const c = await check(2);
+    return `step 1 before fix: ${JSON.stringify(before)}; after: ${JSON.stringify(after)}; step 2: ${JSON.stringify(c)}`;
+  } },
 };
 
 const browser = await puppeteer.launch({
@@ -85,6 +102,7 @@ try {
         console.log(`  typed ${JSON.stringify(spec.type)}: ${seen ? 'answered' : 'NO ANSWER'} after ${((performance.now() - t1) / 1000).toFixed(1)} s`);
         if (!seen) console.log((await page.evaluate(screens))[0].split('\n').slice(-10).join('\n'));
       }
+      if (ok && spec.verify && run === 'cold') console.log(`  ${await spec.verify(page)}`);
       if (run === 'cold') {
         await new Promise((r) => setTimeout(r, 1500));
         await page.screenshot({ path: join(out, name.replace('.html', '.png')) });
