@@ -54,6 +54,9 @@ export interface KernelOptions {
   /** Monotonic clock in ms. */
   monotonic?: () => number;
   random?: (buf: Uint8Array) => void;
+  /** Credentials of the first process (default root). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ExitInfo {
@@ -158,6 +161,8 @@ export class Kernel implements InterruptHost {
     const as = new AddressSpace(this.phys, this.tlb);
     const t = new Task(this.nextPid++, 0, as, this.rootInode, cwd);
     t.cwdPath = cwdPath;
+    t.uid = this.opts.uid ?? 0;
+    t.gid = this.opts.gid ?? 0;
     t.pgid = t.pid;
     t.sid = t.pid;
     this.installConsoleStdio(t);
