@@ -1,13 +1,22 @@
 import { writeFileSync } from 'node:fs';
 import { FileBlockDevice } from './file-device.js';
+import { FileChangeStore } from './file-store.js';
 import { runProgram, VmError } from '../vm/index.js';
+import type { ImageDevice } from '../vm/storage/block-device.js';
+import { StorageError } from '../vm/storage/errors.js';
+import { openImage } from '../vm/storage/http-device.js';
+import { PersistentDisk } from '../vm/storage/persist.js';
 import type { Console } from '../vm/kernel/console.js';
 
-const USAGE = `usage: web-vm run --image FILE [--memory-mb N] [--cwd DIR] [--env K=V]... -- PROGRAM [ARG]...
+const USAGE = `usage: web-vm run --image FILE|URL [--persist DIR] [--memory-mb N] [--cwd DIR] [--env K=V]... -- PROGRAM [ARG]...
 
 Runs a 32-bit x86 Linux program from an ext2 image. Exits with the
 program's status (128+N when killed by signal N).
-  --image FILE      ext2 image to mount as / (never written)
+  --image FILE|URL  ext2 image to mount as / (never written): a local file, an
+                    http(s) URL of a raw image (read with Range requests), or
+                    of a chunked image's .json manifest (images/chunk.mjs)
+  --persist DIR     keep the changes in DIR (committed on sync/fsync, after
+                    1 s idle and at exit); without it changes are discarded
   --memory-mb N     guest RAM in MiB (default 256)
   --cwd DIR         working directory inside the image (default /)
   --env K=V         set an environment variable (repeatable; replaces the default environment)
@@ -24,6 +33,7 @@ const SIGNAL_TEXT: Record<number, string> = {
 
 interface Args {
   image: string;
+  persist: string | null;
   memoryMb: number;
   cwd: string;
   env: string[] | null;
@@ -34,7 +44,7 @@ class UsageError extends Error {}
 
 function parse(argv: string[]): Args {
   if (argv[0] !== 'run') throw new UsageError(argv.length === 0 ? 'missing command' : `unknown command '${argv[0]}'`);
-  const a: Args = { image: '', memoryMb: 256, cwd: '/', env: null, argv: [] };
+  const a: Args = { image: '', persist: null, memoryMb: 256, cwd: '/', env: null, argv: [] };
   let k = 1;
   for (; k < argv.length; k++) {
     const x = argv[k];
@@ -46,6 +56,7 @@ function parse(argv: string[]): Args {
       k++;
       break;
     } else if (x === '--image') a.image = val();
+    else if (x === '--persist') a.persist = val();
     else if (x === '--memory-mb') {
       const v = val();
       a.memoryMb = Number(v);
@@ -106,14 +117,34 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  let dev: FileBlockDevice;
+  let dev: ImageDevice;
   try {
-    dev = await FileBlockDevice.open(args.image);
+    dev = /^https?:\/\//i.test(args.image) ? await openImage(args.image) : await FileBlockDevice.open(args.image);
   } catch (e) {
+    if (e instanceof StorageError) {
+      process.stderr.write(`web-vm: ${e.message}\n`);
+      return 125;
+    }
     const code = (e as { code?: string }).code;
     const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String((e as Error).message);
     process.stderr.write(`web-vm: cannot open image ${args.image}: ${why}\n`);
     return 125;
+  }
+  let disk: PersistentDisk | undefined;
+  if (args.persist !== null) {
+    let store: FileChangeStore | undefined;
+    try {
+      store = await FileChangeStore.open(args.persist);
+      disk = await PersistentDisk.open(dev, store, { onError: (e) => process.stderr.write(`web-vm: ${e.message}\n`) });
+    } catch (e) {
+      await store?.close();
+      await dev.close?.();
+      if (e instanceof StorageError) {
+        process.stderr.write(`web-vm: --persist ${args.persist}: ${e.message}\n`);
+        return 125;
+      }
+      throw e;
+    }
   }
   const con = new ProcessConsole();
   const t0 = performance.now();
@@ -127,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
       memoryMb: args.memoryMb,
       console: con,
       trace,
+      disk,
     });
     if (r.signal !== 0 && r.signal !== 2 && r.signal !== 13) {
       process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
@@ -141,10 +173,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return e.status;
     }
+    if (e instanceof StorageError) {
+      process.stderr.write(`web-vm: ${e.message}\n`);
+      return 125;
+    }
     process.stderr.write(`web-vm: internal error: ${(e as Error).stack ?? e}\n`);
     return 125;
   } finally {
     con.done();
-    await dev.close();
+    // Changes not committed yet were committed by runProgram; closing releases the lock.
+    await disk?.close().catch(() => undefined);
+    await dev.close?.();
   }
 }

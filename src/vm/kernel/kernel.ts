@@ -9,7 +9,8 @@ import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '
 import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
-import { EACCES, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
+import { EACCES, EFAULT, EINTR, EIO, ENOSPC, ENOSYS } from './abi/errno.js';
+import { StorageError } from '../storage/errors.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
@@ -45,6 +46,12 @@ export interface KernelOptions {
   /** Monotonic clock in ms. */
   monotonic?: () => number;
   random?: (buf: Uint8Array) => void;
+  /**
+   * Make every change so far durable (a PersistentDisk's commit): sync,
+   * syncfs, fsync and fdatasync wait for it. Rejects with a StorageError
+   * ('quota' → ENOSPC, anything else → EIO, as Linux reports writeback errors).
+   */
+  commit?: () => Promise<void>;
 }
 
 export interface ExitInfo {
@@ -349,6 +356,12 @@ export class Kernel implements InterruptHost {
   /** sync(2): wait until every filesystem's changes reached its device. */
   async syncAll(): Promise<void> {
     await this.opts.root.sync?.();
+    if (this.opts.commit === undefined) return;
+    try {
+      await this.opts.commit();
+    } catch (e) {
+      throw new SyscallError(e instanceof StorageError && e.type === 'quota' ? ENOSPC : EIO);
+    }
   }
 
   /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */
