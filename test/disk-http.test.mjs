@@ -221,6 +221,11 @@ test('the persistent chunk cache serves a second session, even offline', async (
   assert.equal(b.bytesFetched, 0);
   await rejectsWith(b.read(6 * CS, 10), 'network');
   reset();
+  const online = await openImage(server.url('img.raw'), { ...FAST, chunkSize: CS, chunkCache: cache, readAhead: 0 });
+  assert.deepEqual(Buffer.from(await online.read(0, 3 * CS)), image.subarray(0, 3 * CS));
+  assert.deepEqual(server.requests.map((r) => r.range), ['bytes=0-0'], 'online again: only a 1-byte probe of the validator');
+  assert.equal(online.bytesFetched, 1);
+  reset();
   const c = await openImage(server.url('img.json'), { ...FAST, chunkCache: cache });
   await c.read(0, SIZE);
   const d = await openImage(server.url('img.json'), { ...FAST, chunkCache: cache });

@@ -6,7 +6,7 @@
  * so IndexedDB never auto-commits halfway. Runs in a worker or a page; not
  * imported by the VM core (index.ts), so Node never loads Dexie.
  */
-import { Dexie, type Table } from 'dexie';
+import { Dexie, type Table } from 'dexie/dist/dexie.mjs';
 import type { ChangeStore, StoreContents } from './persist.js';
 import type { StoreMeta } from './overlay-file.js';
 import { StorageError, isQuotaError } from './errors.js';

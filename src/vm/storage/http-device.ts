@@ -96,9 +96,14 @@ async function openRaw(url: string, opts: OpenImageOptions): Promise<ImageDevice
   const noRange = (status: number) =>
     new StorageError('range-unsupported', `${what}: ${url} ignored the Range header (answered ${status} with the whole file): serve the image from a host with byte-range support, or chunk it with images/chunk.mjs and use the manifest's URL`);
   const cache = opts.chunkCache;
+  // Read before (an identity saved in the persistent cache): the probe only validates, one byte,
+  // and chunk 0 comes from the cache like the rest. Otherwise the probe is chunk 0 itself.
+  const saved = cache === undefined ? undefined : await cache.get(`identity|${url}`);
+  const savedIdentity = saved === undefined ? null : (JSON.parse(new TextDecoder().decode(saved)) as ImageIdentity & { etag: string; lastModified: string });
+  const probeEnd = savedIdentity !== null ? 0 : cs - 1;
   let probe;
   try {
-    probe = await fetchBytes(url, { Range: `bytes=0-${cs - 1}` }, what, opts, (res) => {
+    probe = await fetchBytes(url, { Range: `bytes=0-${probeEnd}` }, what, opts, (res) => {
       if (res.status !== 206) throw noRange(res.status);
       if (parseContentRange(res.headers.get('content-range')) === null) {
         throw new StorageError('bad-range', `${what}: ${url} answered 206 without a readable Content-Range (a cross-origin server must send Access-Control-Expose-Headers: Content-Range, ETag, Last-Modified)`);
@@ -106,15 +111,15 @@ async function openRaw(url: string, opts: OpenImageOptions): Promise<ImageDevice
     });
   } catch (e) {
     // Offline, but this image was read before: start from the persistent cache.
-    if (e instanceof StorageError && e.type === 'network' && cache !== undefined) {
-      const saved = await cache.get(`identity|${url}`);
-      if (saved !== undefined) return rawDevice(JSON.parse(new TextDecoder().decode(saved)) as ImageIdentity, '', '', cs, opts, null);
+    if (e instanceof StorageError && e.type === 'network' && savedIdentity !== null) {
+      const { url: u, size, validator } = savedIdentity;
+      return rawDevice({ url: u, size, validator }, savedIdentity.etag, savedIdentity.lastModified, cs, opts, null);
     }
     throw e;
   }
   const cr = parseContentRange(probe.headers.get('content-range'))!;
-  if (cr.start !== 0 || cr.total < 0 || cr.end !== Math.min(cs, cr.total) - 1) {
-    throw new StorageError('bad-range', `${what}: asked ${url} for bytes 0-${cs - 1} and it answered Content-Range ${probe.headers.get('content-range')}`);
+  if (cr.start !== 0 || cr.total < 0 || cr.end !== Math.min(probeEnd + 1, cr.total) - 1 || probe.body.length !== cr.end + 1) {
+    throw new StorageError('bad-range', `${what}: asked ${url} for bytes 0-${probeEnd} and it answered Content-Range ${probe.headers.get('content-range')} with ${probe.body.length} bytes`);
   }
   const etag = probe.headers.get('etag') ?? '';
   const lastModified = probe.headers.get('last-modified') ?? '';
@@ -123,11 +128,12 @@ async function openRaw(url: string, opts: OpenImageOptions): Promise<ImageDevice
     size: cr.total,
     validator: etag ? `etag:${stripWeak(etag)}` : lastModified ? `last-modified:${lastModified}` : '',
   };
-  if (cache !== undefined && identity.validator !== '') await cache.put(`identity|${url}`, new TextEncoder().encode(JSON.stringify(identity)));
+  if (cache !== undefined && identity.validator !== '') await cache.put(`identity|${url}`, new TextEncoder().encode(JSON.stringify({ ...identity, etag, lastModified })));
+  if (probeEnd === 0) return rawDevice(identity, etag, lastModified, cs, opts, null, 1);
   return rawDevice(identity, etag, lastModified, cs, opts, probe.body);
 }
 
-function rawDevice(identity: ImageIdentity, etag: string, lastModified: string, cs: number, opts: OpenImageOptions, first: Uint8Array | null): ImageDevice {
+function rawDevice(identity: ImageIdentity, etag: string, lastModified: string, cs: number, opts: OpenImageOptions, first: Uint8Array | null, probeBytes = 0): ImageDevice {
   const url = identity.url;
   const size = identity.size;
   const dev = new HttpImage(identity, opts.onProgress);
@@ -172,6 +178,7 @@ function rawDevice(identity: ImageIdentity, etag: string, lastModified: string, 
     return r.body;
   };
   dev.reader = new ChunkReader(size, cs, fetchChunk, opts);
+  if (probeBytes > 0) dev.arrived(probeBytes, false);
   if (first !== null) {
     dev.arrived(first.length, false);
     dev.reader.prime(0, first);
