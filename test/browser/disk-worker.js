@@ -76,17 +76,19 @@ const ops = {
     return { thrown, errors, uncommitted, seen, committed, generation };
   },
   // Boot: run a program from the HTTP image with changes in Dexie and fetched chunks in the Cache API.
+  // …through openBrowserDisk, the one call the element's worker makes.
   async run({ key, argv }) {
-    const { vm, dexie } = await load();
-    const chunkCache = new vm.CacheApiChunkCache('web-vm-test-chunks');
-    const { image, disk } = await openDisk(vm, dexie, key, { image: { chunkCache } });
+    const { vm } = await load();
+    const { openBrowserDisk } = await import('/build/src/vm/storage/browser-disk.js');
+    let progress = null;
+    const d = await openBrowserDisk({ imageUrl: await imageUrl(), persistKey: key, onProgress: (p) => (progress = p) });
     const out = [];
     const r = await vm.runProgram({
-      device: image, disk, argv, env: ['PATH=/bin'], memoryMb: 64,
-      stdout: (d) => out.push(dec.decode(d)), stderr: (d) => out.push(dec.decode(d)),
+      device: d.device, disk: d.disk ?? undefined, argv, env: ['PATH=/bin'], memoryMb: 64,
+      stdout: (x) => out.push(dec.decode(x)), stderr: (x) => out.push(dec.decode(x)),
     });
-    await disk.close();
-    return { exitCode: r.exitCode, output: out.join(''), bytesFetched: image.bytesFetched, size: image.size };
+    await d.close();
+    return { exitCode: r.exitCode, output: out.join(''), bytesFetched: d.image.bytesFetched, size: d.image.size, progress };
   },
   async export({ key }) {
     const { vm, dexie } = await load();
@@ -103,10 +105,8 @@ const ops = {
     return { generation: meta.generation };
   },
   async reset({ key }) {
-    const { vm, dexie } = await load();
-    const store = await dexie.openDexieStore(key);
-    await vm.resetStore(store);
-    await store.close();
+    const { resetPersistKey } = await import('/build/src/vm/storage/browser-disk.js');
+    await resetPersistKey(key);
     return {};
   },
   // Open the busybox store's changes over a different image: refused.

@@ -61,6 +61,8 @@ describe('disk: Dexie store in a worker', () => {
     equal(a.exitCode, 0, a.output);
     console.log(`busybox sh over HTTP fetched ${a.bytesFetched} of ${a.size} bytes`);
     ok(a.bytesFetched < a.size / 2, `fetched ${a.bytesFetched} of ${a.size}`);
+    equal(a.progress.bytesFetched, a.bytesFetched, 'onProgress saw every byte');
+    equal(a.progress.size, a.size, 'onProgress knows the size');
     const b = await ask({ op: 'run', key: key('vm'), argv: ['/bin/busybox', 'cat', '/root/kept'] });
     equal(b.output, 'persisted\n');
     equal(b.bytesFetched, 1, 'second run: a 1-byte probe checks the validator, every chunk comes from the Cache API');
