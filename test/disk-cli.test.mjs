@@ -120,3 +120,27 @@ test('a sparse image larger than 2 GiB works over HTTP: reads past 2 and 4 GiB, 
   await disk.close();
   rmSync(big);
 });
+
+test('web-vm export / import / reset move and drop saved changes', async () => {
+  const cmd = async (...args) => {
+    try {
+      await promisify(execFile)(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      return { status: 0, stderr: '' };
+    } catch (e) {
+      return { status: e.code, stderr: e.stderr };
+    }
+  };
+  const a = join(work, 'ea');
+  const b = join(work, 'eb');
+  const file = join(work, 'state.wvo');
+  await run(['--image', join(work, 'bb.ext2'), '--persist', a, '--', '/bin/busybox', 'sh', '-c', 'echo carried > /carried']);
+  assert.equal((await cmd('export', '--persist', a, file)).status, 0);
+  assert.equal((await cmd('import', '--persist', b, file)).status, 0);
+  assert.equal((await run(['--image', join(work, 'bb.ext2'), '--persist', b, '--', '/bin/busybox', 'cat', '/carried'])).stdout, 'carried\n');
+  assert.equal((await cmd('reset', '--persist', b)).status, 0);
+  assert.equal((await run(['--image', join(work, 'bb.ext2'), '--persist', b, '--', '/bin/busybox', 'cat', '/carried'])).status, 1);
+  writeFileSync(file, 'not an overlay');
+  const bad = await cmd('import', '--persist', b, file);
+  assert.equal(bad.status, 125);
+  assert.equal(bad.stderr, 'web-vm: import: not a web-vm overlay file (no WEBVMOV1 header)\n');
+});

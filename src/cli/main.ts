@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { FileBlockDevice } from './file-device.js';
 import { FileChangeStore } from './file-store.js';
 import { runProgram, VmError } from '../vm/index.js';
 import type { ImageDevice } from '../vm/storage/block-device.js';
 import { StorageError } from '../vm/storage/errors.js';
 import { openImage } from '../vm/storage/http-device.js';
-import { PersistentDisk } from '../vm/storage/persist.js';
+import { PersistentDisk, exportStore, importStore, resetStore } from '../vm/storage/persist.js';
 import type { Console } from '../vm/kernel/console.js';
 
 const USAGE = `usage: web-vm run --image FILE|URL [--persist DIR] [--memory-mb N] [--cwd DIR] [--env K=V]... -- PROGRAM [ARG]...
@@ -20,6 +20,10 @@ program's status (128+N when killed by signal N).
   --memory-mb N     guest RAM in MiB (default 256)
   --cwd DIR         working directory inside the image (default /)
   --env K=V         set an environment variable (repeatable; replaces the default environment)
+Saved changes (stop any web-vm using DIR first):
+  web-vm reset --persist DIR          drop them
+  web-vm export --persist DIR FILE    write them to one file
+  web-vm import --persist DIR FILE    replace them with an exported file
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
 WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes"} as JSON at exit.`;
 
@@ -105,8 +109,37 @@ class ProcessConsole implements Console {
   }
 }
 
+/** `web-vm reset|export|import --persist DIR [FILE]`. */
+async function storeCommand(argv: string[]): Promise<number> {
+  const [cmd, flag, dir, file] = argv;
+  if (flag !== '--persist' || dir === undefined || (cmd === 'reset') !== (file === undefined) || argv.length > 4) {
+    process.stderr.write(`web-vm: usage: web-vm ${cmd} --persist DIR${cmd === 'reset' ? '' : ' FILE'}\n`);
+    return 125;
+  }
+  let store: FileChangeStore | undefined;
+  try {
+    store = await FileChangeStore.open(dir);
+    if (cmd === 'reset') await resetStore(store);
+    else if (cmd === 'export') {
+      const bytes = await exportStore(store);
+      if (bytes === null) throw new StorageError('store', `${dir} holds no saved changes`);
+      writeFileSync(file!, bytes);
+    } else {
+      await importStore(store, new Uint8Array(readFileSync(file!)));
+    }
+    return 0;
+  } catch (e) {
+    const why = e instanceof StorageError ? e.message : (e as Error).message;
+    process.stderr.write(`web-vm: ${cmd}: ${why}\n`);
+    return 125;
+  } finally {
+    await store?.close();
+  }
+}
+
 /** The `web-vm` command. Returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'reset' || argv[0] === 'export' || argv[0] === 'import') return storeCommand(argv);
   let args: Args;
   try {
     args = parse(argv);
