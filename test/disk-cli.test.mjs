@@ -144,3 +144,20 @@ test('web-vm export / import / reset move and drop saved changes', async () => {
   assert.equal(bad.status, 125);
   assert.equal(bad.stderr, 'web-vm: import: not a web-vm overlay file (no WEBVMOV1 header)\n');
 });
+
+test('the Debian image boots to a bash prompt over HTTP fetching a small fraction of it', async (t) => {
+  const { readdirSync, statSync, symlinkSync } = await import('node:fs');
+  const dir = join(repoRoot, '.cache', 'images');
+  const debs = readdirSync(dir).filter((f) => /^debian-[0-9a-f]+\.ext2$/.test(f)).sort((x, y) => statSync(join(dir, y)).mtimeMs - statSync(join(dir, x)).mtimeMs);
+  if (debs.length === 0) return t.skip('no Debian image in .cache/images (npm run images -- debian)');
+  symlinkSync(join(dir, debs[0]), join(work, 'debian.ext2'));
+  server.mode = 'ok';
+  server.bytesSent = 0;
+  const p = promisify(execFile)(process.execPath, [cli, 'run', '--image', server.url('debian.ext2'), '--', '/bin/bash', '-i'], { encoding: 'utf8', timeout: 300_000 });
+  p.child.stdin.end(); // the prompt, then EOF: bash says "exit"
+  const r = await p;
+  assert.match(r.stderr, /root@web-vm:\/# exit\n$/, r.stderr);
+  const size = statSync(join(dir, debs[0])).size;
+  console.log(`Debian (${debs[0]}, ${size} bytes) to a bash prompt over HTTP: ${server.bytesSent} bytes fetched (${((100 * server.bytesSent) / size).toFixed(2)} %)`);
+  assert.ok(server.bytesSent < size / 20, `fetched ${server.bytesSent} of ${size}`);
+});
