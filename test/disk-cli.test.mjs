@@ -161,3 +161,22 @@ test('the Debian image boots to a bash prompt over HTTP fetching a small fractio
   console.log(`Debian (${debs[0]}, ${size} bytes) to a bash prompt over HTTP: ${server.bytesSent} bytes fetched (${((100 * server.bytesSent) / size).toFixed(2)} %)`);
   assert.ok(server.bytesSent < size / 20, `fetched ${server.bytesSent} of ${size}`);
 });
+
+test('the image failing mid-run (changed, or gone) stops the VM with its typed error in one line', async () => {
+  const { randomBytes } = await import('node:crypto');
+  const { makeExt2Image } = await import('./support/mkimage.mjs');
+  const t2 = join(work, 'tree2');
+  mkdirSync(join(t2, 'bin'), { recursive: true });
+  copyFileSync(join(tree, 'bin', 'busybox'), join(t2, 'bin', 'busybox'));
+  writeFileSync(join(t2, 'big'), randomBytes(2 << 20));
+  makeExt2Image(t2, join(work, 'mid.ext2'), { sizeKb: 16384 });
+  for (const [mode, re] of [['change-validator', /^web-vm: image-url: .*mid\.ext2 changed on the server during this session \(ETag "v1" became "v2"\)/], ['status', /^web-vm: image-url: .*mid\.ext2 answered 404 Not Found/]]) {
+    server.mode = 'ok';
+    server.status = 404;
+    const timer = setTimeout(() => (server.mode = mode), 1000);
+    const r = await run(['--image', server.url('mid.ext2'), '--', '/bin/busybox', 'sh', '-c', '/bin/busybox sleep 2; /bin/busybox md5sum /big']);
+    clearTimeout(timer);
+    server.mode = 'ok';
+    oneLineError(r, re);
+  }
+});

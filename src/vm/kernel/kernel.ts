@@ -94,6 +94,17 @@ export class Kernel implements InterruptHost {
   readonly bootMs: number;
   rootInode!: Inode;
   stopped = false;
+  /**
+   * The base image failed under the VM (server gone after retries, image
+   * changed): run() ends with this StorageError, so the host reports its
+   * type, rather than guest processes dying of SIGBUS/EIO one by one.
+   */
+  private storageFailure: StorageError | null = null;
+
+  /** Stop the VM with a storage failure (see storageFailure). */
+  failStorage(e: StorageError): void {
+    this.storageFailure ??= e;
+  }
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
   procfs: ProcFs | null = null;
@@ -210,6 +221,7 @@ export class Kernel implements InterruptHost {
     let sliceStart = this.monotonic();
     while (main.state !== TASK_ZOMBIE) {
       if (this.stopped) throw new VmError('internal', 'the VM was stopped');
+      if (this.storageFailure !== null) throw this.storageFailure;
       const t = this.pickRunnable();
       if (t === null) {
         const waits: Promise<void>[] = [];
@@ -304,7 +316,7 @@ export class Kernel implements InterruptHost {
     t.blockedOn = r.then(
       (v) => this.finishSyscall(t, v),
       // A guest buffer in a file page not read yet: read it, then run the call again (exec.ts).
-      (e) => (isNeedsPage(e) ? retrySyscallAfterPage(this, t, e) : this.finishSyscall(t, -errnoOf(e))),
+      (e) => (isNeedsPage(e) ? retrySyscallAfterPage(this, t, e) : e instanceof StorageError ? this.failStorage(e) : this.finishSyscall(t, -errnoOf(e))),
     );
   }
 
