@@ -14,12 +14,16 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeExt2Image, repoRoot } from './support/mkimage.mjs';
 import { replayOverlayFile } from '../build/src/vm/storage/overlay-file.js';
+import { prng, removeWork } from '../build/src/vm/fs/testing.js';
 
 const ITERATIONS = Number(process.env.WEB_VM_CRASH_ITERATIONS ?? 20);
 const SEED = Number(process.env.WEB_VM_CRASH_SEED ?? Date.now() % 1e9);
 const cli = join(repoRoot, 'bin', 'web-vm.js');
 const work = mkdtempSync(join(tmpdir(), 'web-vm-crash-'));
-after(() => rmSync(work, { recursive: true, force: true }));
+after(() => {
+  rmSync(work, { recursive: true, force: true });
+  removeWork();
+});
 
 /** The writer's file contents (byte_of / size_of in writer.c). */
 function expected(n) {
@@ -27,18 +31,6 @@ function expected(n) {
   const b = Buffer.alloc(size);
   for (let i = 0; i < size; i++) b[i] = (n * 131 + i * 7 + (i >> 9)) & 0xff;
   return b;
-}
-
-/** Mulberry32: a small seeded PRNG, so a failing run can be repeated. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test(`SIGKILL during heavy writes leaves a clean filesystem and every fsynced file intact (${ITERATIONS} kills, seed ${SEED})`, { timeout: 600_000 }, async () => {
@@ -49,7 +41,7 @@ test(`SIGKILL during heavy writes leaves a clean filesystem and every fsynced fi
   const base = makeExt2Image(tree, join(work, 'base.ext2'), { sizeKb: 32768 });
   const baseBytes = readFileSync(base);
   const persist = join(work, 'persist');
-  const random = rng(SEED);
+  const random = prng(SEED);
   let maxSynced = -1;
   let killsMidCommit = 0;
   for (let it = 0; it < ITERATIONS; it++) {

@@ -90,6 +90,55 @@ const ops = {
     await d.close();
     return { exitCode: r.exitCode, output: out.join(''), bytesFetched: d.image.bytesFetched, size: d.image.size, progress };
   },
+  // The crash test's writer: posts each stdout chunk as it comes; never replies otherwise (it is terminated).
+  async writer({ key }) {
+    const { vm } = await load();
+    const { openBrowserDisk } = await import('/build/src/vm/storage/browser-disk.js');
+    const d = await openBrowserDisk({ imageUrl: await imageUrl(), persistKey: key });
+    const script = [
+      '/bin/busybox mkdir -p /root/crash',
+      'i=0; while [ -e /root/crash/f$i ]; do i=$((i+1)); done',
+      'while true; do',
+      '  echo line$i > /root/crash/t$i; /bin/busybox sync',
+      '  /bin/busybox mv /root/crash/t$i /root/crash/f$i; /bin/busybox sync',
+      '  echo synced $i; i=$((i+1))',
+      'done',
+    ].join('\n');
+    await vm.runProgram({
+      device: d.device, disk: d.disk, argv: ['/bin/busybox', 'sh', '-c', script], env: ['PATH=/bin'], memoryMb: 64,
+      stdout: (x) => self.postMessage({ ok: true, out: dec.decode(x) }), stderr: (x) => self.postMessage({ ok: true, out: dec.decode(x) }),
+    });
+    return { out: '', done: true };
+  },
+  // After a kill: mount what was saved, read every file of the tree (a broken one throws), list /root/crash.
+  async verify({ key }) {
+    const { openBrowserDisk } = await import('/build/src/vm/storage/browser-disk.js');
+    const { Ext2 } = await import('/build/src/vm/fs/ext2.js');
+    const d = await openBrowserDisk({ imageUrl: await imageUrl(), persistKey: key });
+    const fs = await Ext2.mount(d.device, { writable: false });
+    let files = 0;
+    const walk = async (dir, depth) => {
+      for (const e of await fs.readdir(dir)) {
+        if (e.name === '.' || e.name === '..') continue;
+        const child = await fs.lookup(dir, e.name);
+        const st = child.stat();
+        if ((st.mode & 0o170000) === 0o040000) await walk(child, depth + 1);
+        else if ((st.mode & 0o170000) === 0o100000) { await fs.read(child, 0, st.size); files++; }
+      }
+    };
+    await walk(await fs.root(), 0);
+    const crash = {};
+    try {
+      const dir = await fs.lookup(await fs.root(), 'root').then((r) => fs.lookup(r, 'crash'));
+      for (const e of await fs.readdir(dir)) {
+        if (e.name === '.' || e.name === '..') continue;
+        const f = await fs.lookup(dir, e.name);
+        crash[e.name] = dec.decode(await fs.read(f, 0, 100));
+      }
+    } catch { /* no /root/crash yet */ }
+    await d.close();
+    return { files, crash };
+  },
   async export({ key }) {
     const { vm, dexie } = await load();
     const { disk } = await openDisk(vm, dexie, key);

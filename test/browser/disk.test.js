@@ -67,4 +67,29 @@ describe('disk: Dexie store in a worker', () => {
     equal(b.output, 'persisted\n');
     equal(b.bytesFetched, 1, 'second run: a 1-byte probe checks the validator, every chunk comes from the Cache API');
   });
+
+  it('survives the worker being terminated at random moments during writes (5 kills)', async () => {
+    const k = key('crash');
+    const synced = new Set();
+    for (let it = 0; it < 5; it++) {
+      const w = new Worker(worker, { type: 'module' });
+      let out = '';
+      w.onmessage = (e) => { if (e.data.out) out += e.data.out; };
+      w.postMessage({ op: 'writer', key: k });
+      await new Promise((r) => setTimeout(r, 1500 + Math.random() * 2500));
+      w.terminate();
+      for (const m of out.matchAll(/^synced (\d+)$/gm)) synced.add(Number(m[1]));
+      ok(!/rror/.test(out), `writer output: ${out}`);
+      const v = await ask({ op: 'verify', key: k });
+      ok(v.files > 5, `read every file of the tree (${v.files})`);
+      for (const n of synced) equal(v.crash[`f${n}`], `line${n}\n`, `iteration ${it}: f${n} was synced`);
+      for (const [name, text] of Object.entries(v.crash)) {
+        const m = /^[ft](\d+)$/.exec(name);
+        ok(m, `unexpected file ${name}`);
+        if (name.startsWith('f')) equal(text, `line${m[1]}\n`, name);
+      }
+    }
+    console.log(`browser crash test: 5 kills, ${synced.size} files synced`);
+    ok(synced.size >= 5, `progress across restarts (${synced.size} files)`);
+  });
 });
