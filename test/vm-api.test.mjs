@@ -106,3 +106,13 @@ test('a command name without a slash is searched in PATH, as execvp does', async
   assert.match(text(missing.stderr), /no-such-tool: command not found/);
   vm.stop();
 });
+
+test('commands get the login environment of their user, with env entries over it', async () => {
+  const { vm } = await boot();
+  // busybox image /etc/passwd: root's home is /root (see test/support/busybox.mjs).
+  const r = await vm.exec(['/bin/sh', '-c', 'echo "$HOME|$USER|$FOO|$(pwd)|$(busybox id -u)"'], { env: ['FOO=bar', 'USER=override'] });
+  assert.equal(text(r.stdout), '/root|override|bar|/root|0\n');
+  const u = await vm.exec(['/bin/sh', '-c', 'busybox id -u; busybox id -g'], { user: '1234:55', cwd: '/' });
+  assert.equal(text(u.stdout), '1234\n55\n');
+  vm.stop();
+});

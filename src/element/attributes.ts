@@ -93,20 +93,12 @@ export function parseEnv(value: string | null): string[] {
     });
 }
 
-/** Merge `extra` K=V entries over `base` (a later name replaces an earlier one). */
-export function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
-  const m = new Map<string, string>();
-  for (const e of [...base, ...extra]) m.set(e.slice(0, e.indexOf('=')), e);
-  return [...m.values()];
-}
-
-/** `user`: `uid:gid` (numbers); absent = root. */
-export function parseUser(value: string | null): { uid: number; gid: number } | null {
-  if (value === null || value.trim() === '') return null;
-  const m = /^\s*(\d+)(?::(\d+))?\s*$/.exec(value);
-  if (!m) throw new AttributeError(`user must be uid:gid in numbers, like 1000:1000; got ${value}`);
-  const uid = Number(m[1]);
-  return { uid, gid: m[2] === undefined ? uid : Number(m[2]) };
+/** `user`: NAME or UID[:GID] (looked up in the image's /etc/passwd); absent = root. */
+export function parseUser(value: string | null): string | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (!/^[^:\s]+(:\d+)?$/.test(v)) throw new AttributeError(`user must be a name or uid[:gid], like user or 1000:1000; got ${value}`);
+  return v;
 }
 
 /** `memory-mb`: guest RAM, 16 to 2048 MiB (one WebAssembly.Memory of that size). */

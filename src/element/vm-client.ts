@@ -20,8 +20,8 @@ export interface ClientCallbacks {
   progress(p: ProgressInfo): void;
   /** Request `id` (a terminal run) has started its program. */
   started(id: number): void;
-  /** A failure outside any request: the worker died or reported one. */
-  error(info: ErrorInfo): void;
+  /** A failure outside any request: fatal when the worker died or the VM stopped; else it goes on. */
+  error(info: ErrorInfo, fatal: boolean): void;
 }
 
 export class VmClient {
@@ -60,7 +60,8 @@ export class VmClient {
         this.cb.started(m.id);
         break;
       case 'error':
-        this.cb.error(m.error);
+        if (m.fatal) this.fail(m.error);
+        else this.cb.error(m.error, false);
         break;
     }
   }
@@ -70,7 +71,7 @@ export class VmClient {
     this.dead = info;
     for (const p of this.pending.values()) p.reject(new WebVmError(info));
     this.pending.clear();
-    this.cb.error(info);
+    this.cb.error(info, true);
   }
 
   /** Send request `op`; `onId` learns its id (to match a `started`). */

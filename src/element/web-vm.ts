@@ -5,7 +5,7 @@
  */
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { Terminal } from '@xterm/xterm';
-import { AttributeError, mergeEnv, parseArgs, parseEnv, parseLoading, parseMemoryMb, parseUser, splitCommand } from './attributes.js';
+import { AttributeError, parseArgs, parseEnv, parseLoading, parseMemoryMb, parseUser, splitCommand } from './attributes.js';
 import { fire, type WebVmErrorDetail, type WebVmExitDetail, type WebVmProgressDetail } from './events.js';
 import { whenToStart } from './loading.js';
 import { styles } from './styles.js';
@@ -21,7 +21,7 @@ export interface CommandOptions {
   cwd?: string;
   /** Extra `K=V` entries (or an object) over the element's env. */
   env?: string[] | Record<string, string>;
-  /** `uid:gid`. */
+  /** A name from /etc/passwd or `uid[:gid]`. */
   user?: string;
 }
 
@@ -38,7 +38,9 @@ export interface ExecResult {
 
 type Phase = 'idle' | 'loading' | 'running' | 'exited' | 'error' | 'stopped';
 
-const BASE_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm-256color', 'LANG=C.UTF-8'];
+/** Why a command could not start; any other failure of a run is the VM's own. */
+const COMMAND_ERRORS = new Set<string>(['not-found', 'exec-format', 'permission', 'busy']);
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -71,9 +73,9 @@ function deferred(): Deferred {
  * @attr {string} image-url - URL of the ext2 disk image (served with Range support).
  * @attr {string} cmd - Command line, split shell-style (no shell unless it names one). Default `/bin/sh`; empty = no program until run().
  * @attr {string} args - JSON array of further arguments.
- * @attr {string} cwd - Working directory. Default `/`, or the home directory set in env.
- * @attr {string} env - Environment additions: `K=V;K=V` or a JSON object.
- * @attr {string} user - `uid:gid` to run as. Default root (0:0).
+ * @attr {string} cwd - Working directory. Default: the user's home directory.
+ * @attr {string} env - Environment over the user's login environment (HOME, USER, SHELL, PATH, TERM, LANG): `K=V;K=V` or a JSON object.
+ * @attr {string} user - Who to run as: a name from the image's /etc/passwd or `uid[:gid]`. Default root.
  * @attr {string} persist-key - Keep the guest's changes in IndexedDB under this key. Absent: nothing is persisted.
  * @attr {number} memory-mb - Guest RAM in MiB. Default 256.
  * @attr {'lazy'|'eager'|'click'} loading - `lazy` (default): start when scrolled into view; `eager`; `click`: a start button, nothing fetched until pressed.
@@ -130,7 +132,7 @@ export class WebVm extends LitElement {
   declare cwd: string | null;
   /** `K=V;K=V` or JSON. */
   declare env: string | null;
-  /** `uid:gid`. */
+  /** A name from /etc/passwd or `uid[:gid]`. */
   declare user: string | null;
   declare persistKey: string | null;
   declare memoryMb: number;
@@ -149,6 +151,8 @@ export class WebVm extends LitElement {
   /** Request id of the element's own command on the terminal. */
   private cmdRequest = -1;
   private terminalBusy = false;
+  /** The next boot drops the persist-key's saved changes first (reset()). */
+  private resetOnBoot = false;
 
   constructor() {
     super();
@@ -241,13 +245,14 @@ export class WebVm extends LitElement {
       started: (id) => {
         if (id === this.cmdRequest) this.becomeReady();
       },
-      error: (info) => this.fail(info),
+      error: (info, fatal) => (fatal ? this.fail(info) : fire(this, 'web-vm-error', info)),
     });
     this.client = client;
     try {
       await client.request('boot', {
         imageUrl: new URL(this.imageUrl, document.baseURI).href,
         persistKey: this.persistKey,
+        resetFirst: this.resetOnBoot,
         memoryMb: parseMemoryMb(this.memoryMb),
         rows: view.term.rows,
         cols: view.term.cols,
@@ -257,6 +262,7 @@ export class WebVm extends LitElement {
       return;
     }
     if (this.client !== client) return;
+    this.resetOnBoot = false;
     if (spec === null) this.becomeReady();
     else this.runCommand(spec, true).catch(() => {});
     return;
@@ -300,6 +306,11 @@ export class WebVm extends LitElement {
       (e) => {
         const info = infoOf(e);
         if (this.client !== client || info.type === 'worker') throw e; // the client's error callback reports it
+        if (!COMMAND_ERRORS.has(info.type)) {
+          // The VM itself failed under the command (the image changed on the server, say).
+          this.fail(info);
+          throw e;
+        }
         this.view?.term.write(`\x1b[31m${info.message}\x1b[0m\r\n`);
         fire(this, 'web-vm-error', info);
         if (own) this.becomeReady();
@@ -340,10 +351,7 @@ export class WebVm extends LitElement {
   private commandSpec(argv: string[], opts: CommandOptions): CommandSpec {
     if (argv.length === 0) throw new AttributeError('the command is empty');
     const extra = Array.isArray(opts.env) ? opts.env : opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : [];
-    const user = parseUser(opts.user ?? this.user);
-    const env = mergeEnv(mergeEnv([...BASE_ENV, `HOME=${user && user.uid !== 0 ? '/home/user' : '/root'}`], parseEnv(this.env)), extra);
-    const home = env.find((e) => e.startsWith('HOME='))!.slice(5);
-    return { argv, env, cwd: opts.cwd ?? this.cwd ?? (this.cwd === null && user ? home : '/'), uid: user?.uid, gid: user?.gid };
+    return { argv, env: [...parseEnv(this.env), ...extra], cwd: opts.cwd ?? this.cwd ?? undefined, user: parseUser(opts.user ?? this.user) };
   }
 
   private fail(info: ErrorInfo): void {
@@ -359,7 +367,7 @@ export class WebVm extends LitElement {
     fire(this, 'web-vm-error', info);
   }
 
-  private async shutdown(phase: Phase): Promise<void> {
+  private async shutdown(phase: Phase, commit = true): Promise<void> {
     this.cancelWait?.();
     this.cancelWait = null;
     const client = this.client;
@@ -368,7 +376,7 @@ export class WebVm extends LitElement {
     if (client) {
       // Removing or stopping keeps what the guest wrote: commit, then end the worker.
       try {
-        await client.request('commit', {});
+        if (commit) await client.request('commit', {});
       } catch {
         // A worker that cannot commit any more has nothing left to save.
       }
@@ -427,11 +435,12 @@ export class WebVm extends LitElement {
 
   /** Drop the persisted changes (persist-key) and start again from the pristine image. */
   async reset(): Promise<void> {
-    const client = await this.api();
-    await client.request('reset', {});
-    await this.shutdown('idle');
+    this.resetOnBoot = true;
+    // No commit: what the guest changed since the last commit is dropped with the rest.
+    await this.shutdown('idle', false);
     this.view?.term.reset();
     await this.begin();
+    await this.ready;
   }
 
   /** Save the guest's changes and stop the VM; start() (or the start button) boots it again. */

@@ -111,5 +111,5 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
 }
 
-export { Vm, DEFAULT_ENV, type VmOptions, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';
+export { Vm, mergeEnv, type VmOptions, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';
 export type { ExitInfo } from './kernel/kernel.js';

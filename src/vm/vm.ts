@@ -18,7 +18,9 @@ import { Pipe, PipeReadEnd, PipeWriteEnd } from './kernel/pipe.js';
 import type { TerminalHost, TerminalInput } from './kernel/terminal.js';
 import type { BlockDevice } from './storage/block-device.js';
 import { OverlayBlockDevice } from './storage/overlay.js';
-import { TerminalConsole } from './terminal-console.js';
+import { loginEnvironment, lookupUser } from './user.js';
+import { CallbackConsole } from './kernel/console.js';
+import type { PersistentDisk } from './storage/persist.js';
 
 export interface VmOptions {
   /** Guest RAM (the `memory-mb` attribute). Default 256. */
@@ -27,15 +29,20 @@ export interface VmOptions {
   terminal: TerminalHost;
   /** Diagnostics (unknown syscalls, OOM kills). */
   trace?: (line: string) => void;
+  /**
+   * Keep the guest's changes in this disk's store: its overlay is mounted
+   * (the `device` argument is then ignored), sync/fsync commit it.
+   */
+  disk?: PersistentDisk;
 }
 
 export interface CommandOptions {
-  /** `K=V` strings. Default: PATH, HOME=/root, TERM=xterm-256color. */
+  /** `K=V` strings over the user's login environment (HOME, USER, SHELL, PATH, TERM, LANG); later ones win. */
   env?: string[];
-  /** Working directory. Default `/`. */
+  /** Working directory. Default: the user's home directory. */
   cwd?: string;
-  uid?: number;
-  gid?: number;
+  /** NAME or UID[:GID], looked up in the image's /etc/passwd (default root). */
+  user?: string;
 }
 
 export interface ExecOptions extends CommandOptions {
@@ -52,7 +59,12 @@ export interface ExecOutput {
   signal: number;
 }
 
-export const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'TERM=xterm-256color', 'LANG=C.UTF-8'];
+/** `extra` K=V entries over `base`: a name set again replaces its earlier value, in place. */
+export function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const m = new Map<string, string>();
+  for (const e of [...base, ...extra]) m.set(e.includes('=') ? e.slice(0, e.indexOf('=')) : e, e);
+  return [...m.values()];
+}
 
 const utf8 = new TextEncoder();
 
@@ -82,7 +94,8 @@ export class Vm {
    * disk) takes the guest's changes itself. Throws VmError 'image'.
    */
   static async boot(device: BlockDevice, opts: VmOptions): Promise<Vm> {
-    const disk = device.write ? device : new OverlayBlockDevice(device);
+    const pdisk = opts.disk;
+    const disk = pdisk ? pdisk.overlay : device.write ? device : new OverlayBlockDevice(device);
     let root: Ext2;
     try {
       root = await Ext2.mount(disk, { writable: true });
@@ -90,10 +103,12 @@ export class Vm {
       if (e instanceof FsError) throw new VmError('image', `the image is not a usable ext2 filesystem: ${e.message}`);
       throw e;
     }
-    // Interim until the tty layer's Kernel.attachTerminal(): see terminal-console.ts.
-    const console = new TerminalConsole(opts.terminal);
-    const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null });
-    return new Vm(kernel, root, console);
+    pdisk?.attach(root);
+    // Every terminal program gets the console tty (kernel.attachTerminal); the Console is unused.
+    const console = new CallbackConsole(() => {}, () => {});
+    const commit = pdisk ? () => pdisk.commit() : undefined;
+    const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, commit });
+    return new Vm(kernel, root, kernel.attachTerminal(opts.terminal));
   }
 
   /**
@@ -149,10 +164,11 @@ export class Vm {
 
   private async spawn(argv: string[], opts: CommandOptions, stdio?: [PipeReadEnd, PipeWriteEnd, PipeWriteEnd]) {
     if (argv.length === 0) throw new VmError('not-found', 'no command given', 127);
+    const user = await lookupUser(this.root, opts.user);
     const args = argv.map(byteString);
-    const env = (opts.env ?? DEFAULT_ENV).map(byteString);
+    const env = mergeEnv(loginEnvironment(user), opts.env ?? []).map(byteString);
     const path = args[0]!.includes('/') ? args[0]! : await this.searchPath(args[0]!, env);
-    return this.kernel.spawn(path, args, env, byteString(opts.cwd ?? '/'), { stdio, uid: opts.uid, gid: opts.gid });
+    return this.kernel.spawn(path, args, env, byteString(opts.cwd ?? user.home), { stdio, uid: user.uid, gid: user.gid });
   }
 
   /** A command name without a slash is looked up in PATH, as execvp(3) does. */

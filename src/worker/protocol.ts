@@ -9,11 +9,17 @@
  * notifications (input, resize, output, progress…) get none.
  */
 
-/** What kind of failure `web-vm-error`'s detail.type names. */
+import type { StorageErrorType } from '../vm/storage/errors.js';
+
+/**
+ * What kind of failure `web-vm-error`'s detail.type names: the storage
+ * layer's types (src/vm/storage/errors.ts: 'network', 'http-status' for a
+ * 404 and the like, 'range-unsupported', 'image-mismatch', 'quota', 'store'…)
+ * and these.
+ */
 export type WebVmErrorType =
-  /** image-url could not be fetched (404, network, CORS). */
-  | 'network'
-  /** The image is not a usable ext2 filesystem, or its server lacks what we need. */
+  | StorageErrorType
+  /** The image is not a usable ext2 filesystem. */
   | 'image'
   /** A command or file was not found. */
   | 'not-found'
@@ -24,6 +30,7 @@ export type WebVmErrorType =
   | 'persistence'
   /** The worker could not start or died. */
   | 'worker'
+  /** Saved changes could not be loaded or stored. */
   /** An attribute of the element has a value it cannot use. */
   | 'attribute'
   /** run() while a program still runs on the terminal. */
@@ -36,8 +43,10 @@ export interface ErrorInfo {
 }
 
 export interface BootConfig {
-  /** Absolute URL of the ext2 image (resolved against the page by the element). */
+  /** Absolute URL of the ext2 image or chunk manifest (resolved against the page by the element). */
   imageUrl: string;
+  /** Drop the persist-key's saved changes before opening it (reset()). */
+  resetFirst: boolean;
   /** IndexedDB key for the guest's changes; null keeps them in memory only. */
   persistKey: string | null;
   memoryMb: number;
@@ -47,10 +56,12 @@ export interface BootConfig {
 
 export interface CommandSpec {
   argv: string[];
+  /** `K=V` entries over the user's login environment (later ones win). */
   env?: string[];
+  /** Default: the user's home directory. */
   cwd?: string;
-  uid?: number;
-  gid?: number;
+  /** NAME or UID[:GID] from the image's /etc/passwd; default root. */
+  user?: string;
 }
 
 export interface ExitStatus {
@@ -76,8 +87,6 @@ export interface Requests {
   readFile: { params: { path: string }; result: Uint8Array };
   /** Write the guest's changes to the persistent store now (before the element goes away). */
   commit: { params: Record<string, never>; result: null };
-  /** Drop the persisted changes (the element restarts the VM afterwards). */
-  reset: { params: Record<string, never>; result: null };
 }
 
 export type RequestName = keyof Requests;
@@ -108,8 +117,11 @@ export type FromWorker =
   /** Bytes for the terminal screen. */
   | { kind: 'output'; data: Uint8Array }
   | ({ kind: 'progress' } & ProgressInfo)
-  /** Something the user must see happened outside any request. */
-  | { kind: 'error'; error: ErrorInfo };
+  /**
+   * Something the user must see happened outside any request. Fatal: the VM
+   * is gone. Not fatal: it goes on (a background commit failed and is retried).
+   */
+  | { kind: 'error'; error: ErrorInfo; fatal: boolean };
 
 /** Transferable buffers of a message's byte payloads (each payload must own its whole buffer). */
 export function transfers(...parts: (Uint8Array | undefined)[]): ArrayBuffer[] {

@@ -6,7 +6,7 @@
  */
 import { VmError } from '../vm/kernel/errors.js';
 import { Vm } from '../vm/vm.js';
-import { DiskError, openDisk, type Disk } from './open-disk.js';
+import { openDisk, StorageError, storageErrorInfo, type Disk } from './open-disk.js';
 import { transfers, type ErrorInfo, type FromWorker, type ProgressInfo, type RequestMessage, type Requests, type ToWorker, type WebVmErrorType } from './protocol.js';
 
 interface WorkerScope {
@@ -64,7 +64,7 @@ function sendProgress(): void {
 }
 
 function errorInfo(e: unknown): ErrorInfo {
-  if (e instanceof DiskError) return e.info;
+  if (e instanceof StorageError) return storageErrorInfo(e);
   if (e instanceof VmError) {
     const type: WebVmErrorType = e.type === 'exec-format' || e.type === 'not-found' || e.type === 'permission' || e.type === 'image' ? e.type : 'internal';
     return { type, message: e.message.replace(/^web-vm: /, '') };
@@ -89,8 +89,14 @@ type Handlers = { [K in keyof Requests]: (p: Requests[K]['params'], id: number) 
 const handlers: Handlers = {
   async boot(p) {
     size = { rows: p.rows, cols: p.cols };
-    disk = await openDisk(p.imageUrl, p.persistKey, progress);
-    vm = await Vm.boot(disk.device, { memoryMb: p.memoryMb, terminal: { rows: size.rows, cols: size.cols, output } });
+    disk = await openDisk({
+      imageUrl: p.imageUrl,
+      persistKey: p.persistKey,
+      resetFirst: p.resetFirst,
+      onProgress: progress,
+      onError: (error) => post({ kind: 'error', error, fatal: false }),
+    });
+    vm = await Vm.boot(disk.device, { memoryMb: p.memoryMb, disk: disk.disk ?? undefined, terminal: { rows: size.rows, cols: size.cols, output } });
     sendProgress();
     return null;
   },
@@ -120,10 +126,6 @@ const handlers: Handlers = {
   async commit() {
     if (vm) await vm.sync();
     if (disk) await disk.commit();
-    return null;
-  },
-  async reset() {
-    if (disk) await disk.reset();
     return null;
   },
 };
@@ -156,5 +158,5 @@ scope.onmessage = (e) => {
 };
 
 self.addEventListener('unhandledrejection', (e) => {
-  post({ kind: 'error', error: errorInfo((e as PromiseRejectionEvent).reason) });
+  post({ kind: 'error', error: errorInfo((e as PromiseRejectionEvent).reason), fatal: true });
 });

@@ -100,7 +100,7 @@ describe('<web-vm>', () => {
   it('a 404 image-url shows the error panel and fires web-vm-error', async () => {
     const el = track(mount({ 'image-url': '/.cache/images/does-not-exist.ext2', loading: 'eager' }));
     const e = await nextEvent(el, 'web-vm-error');
-    equal(e.detail.type, 'network', 'detail.type');
+    equal(e.detail.type, 'http-status', 'detail.type');
     ok(/404/.test(e.detail.message), `detail.message names the status: ${e.detail.message}`);
     await el.updateComplete;
     const panel = el.shadowRoot.querySelector('[part~=error]');
@@ -163,10 +163,37 @@ describe('<web-vm>', () => {
     await waitForScreen(el, new RegExp(`^${el.terminal.rows} ${el.terminal.cols}$`, 'm'));
   });
 
-  it('a unique persist-key is accepted', async () => {
-    const el = track(mount({ 'image-url': await busyboxUrl(), cmd: '', 'persist-key': uniqueKey('accept'), 'memory-mb': '32', loading: 'eager' }));
+  it('a persisted file survives re-creating the element; reset() drops it', async () => {
+    const attrs = { 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'persist-key': uniqueKey('persist'), 'memory-mb': '32', loading: 'eager' };
+    const first = mount(attrs);
+    await first.ready;
+    await first.writeFile('/root/kept.txt', 'still here\n');
+    await first.exec('/bin/sh -c "echo by-the-guest > /root/guest.txt"');
+    first.remove(); // commits, then ends the worker
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = track(mount(attrs));
+    await second.ready;
+    equal(new TextDecoder().decode(await second.readFile('/root/kept.txt')), 'still here\n', 'writeFile survived');
+    equal((await second.exec('/bin/busybox cat /root/guest.txt')).stdout, 'by-the-guest\n', 'the guest\'s write survived');
+    await second.reset();
+    const gone = await second.exec('/bin/busybox cat /root/kept.txt');
+    equal(gone.exitCode, 1, 'cat of the dropped file fails');
+    ok(/No such file/.test(gone.stderr), `after reset(): ${gone.stderr}`);
+  });
+
+  it('a different persist-key starts from the pristine image', async () => {
+    const el = track(mount({ 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'persist-key': uniqueKey('other'), 'memory-mb': '32', loading: 'eager' }));
+    equal((await el.exec('/bin/busybox cat /root/kept.txt')).exitCode, 1, 'no file from another key');
+  });
+
+  it('stop() ends the VM and shows the start button; start() boots again', async () => {
+    const el = track(mount({ 'image-url': await busyboxUrl(), cmd: '/bin/sh', env: ENV, 'memory-mb': '32', loading: 'eager' }));
     await el.ready;
-    equal((await el.exec('/bin/busybox echo ok')).stdout, 'ok\n', 'exec works');
+    await el.stop();
+    await el.updateComplete;
+    ok(el.shadowRoot.querySelector('[part~=start-button]'), 'start button after stop()');
+    await el.start();
+    equal((await el.exec('/bin/busybox echo again')).stdout, 'again\n', 'exec after restart');
   });
 
   it('registering twice is harmless', async () => {
