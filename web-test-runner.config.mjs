@@ -9,7 +9,7 @@
 // work there, so tests run in exactly the environment an embedding page has.
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import sirv from 'sirv';
+import serveStatic from 'serve-static';
 import { resolve, sep } from 'node:path';
 import { summaryReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
@@ -90,7 +90,7 @@ function countsReporter() {
 function cdnOrigin() {
   let server = null;
   let origin = null;
-  const serve = sirv(resolve(rootDir, 'dist'), { dev: true, setHeaders: (res) => res.setHeader('access-control-allow-origin', '*') });
+  const serve = serveStatic(resolve(rootDir, 'dist'), { setHeaders: (res) => res.setHeader('access-control-allow-origin', '*') });
   return {
     name: 'web-vm-cdn-origin',
     async serverStart() {

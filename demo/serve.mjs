@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: the demo pages on a static server (sirv, which answers byte
-// ranges, as the VM reads disk images in ranges). Serves demo/ at /, the
+// `npm start`: the demo pages on a static server (serve-static, Express's,
+// which answers byte ranges and conditional requests properly: the VM reads
+// disk images in ranges; sirv 3 answers `bytes=0-0` with the whole file). Serves demo/ at /, the
 // bundle dist/ at /dist/, the built images (.cache/images) at /images/, and
 // two stable names for the current images:
 //   /images/debian.ext2   the newest debian-*.ext2 (`sudo npm run images -- debian`)
@@ -12,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sirv from 'sirv';
+import serveStatic from 'serve-static';
 
 const demoDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(demoDir, '..');
@@ -38,17 +39,16 @@ function imageFor(name) {
   }
 }
 
-const opts = { dev: true, etag: true, dotfiles: false };
-const demo = sirv(demoDir, opts);
-const dist = sirv(join(repoRoot, 'dist'), opts);
-const images = sirv(imagesDir, opts);
-const readme = sirv(repoRoot, { ...opts, extensions: [] });
+// no-cache: the browser revalidates (ETag), so a rebuilt image or bundle is never stale.
+const opts = { fallthrough: true, index: ['index.html'], dotfiles: 'ignore', cacheControl: false, setHeaders: (res) => res.setHeader('cache-control', 'no-cache') };
+const demo = serveStatic(demoDir, opts);
+const dist = serveStatic(join(repoRoot, 'dist'), opts);
+const images = serveStatic(imagesDir, opts);
+const readme = serveStatic(repoRoot, { ...opts, index: false });
 
 /** Serve `req` from `handler` with its URL rewritten to `path`. */
 function serveAs(handler, req, res, path, next) {
   req.url = path;
-  // sirv caches parsed URLs on the request; make it parse the rewritten one.
-  delete req._parsedUrl;
   handler(req, res, next);
 }
 
