@@ -184,11 +184,18 @@ export class WebVm extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('visibilitychange', this.onVisibility);
     if (this.phase === 'idle' || this.phase === 'stopped') this.scheduleStart();
   }
 
+  /** A hidden page may be discarded without warning: commit the guest's changes (DESIGN.md decision 7). */
+  private readonly onVisibility = (): void => {
+    if (document.visibilityState === 'hidden' && this.client && this.persistKey) this.client.request('commit', {}).catch(() => {});
+  };
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.onVisibility);
     // Moving the element (remove + insert in one task) must not restart it.
     queueMicrotask(() => {
       if (!this.isConnected) void this.shutdown('idle');
