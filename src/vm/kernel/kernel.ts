@@ -20,7 +20,9 @@ import { ConsoleFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE, TASK_ZOMBIE } from './task.js';
 import { futexWake } from './syscalls/futex.js';
-import { deliverPending, hasDeliverable, isBlocked, postSignal } from './signals.js';
+import { rssKb } from './syscalls/rusage.js';
+import { deliverPending, hasDeliverable, isBlocked, postSignal, signalProcess } from './signals.js';
+import { releaseRobustList } from './syscalls/futex.js';
 import { NR_read, NR_readv, NR_wait4, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
 
 /** Calls restarted after a handler with SA_RESTART (signal(7) "Interruption of system calls"). */
@@ -178,6 +180,8 @@ export class Kernel implements InterruptHost {
     const from = viaProc ? (viaProc[1] === 'self' ? t : this.tasks.get(Number(viaProc[1]))) : undefined;
     const exePath = from ? from.exePath : absolutePath(t.cwdPath, path);
     const { as, img } = await loadExecutable(t, ino, from ? exePath : path, first);
+    // Past the point of no return: the other threads die, and a non-leader takes over the pid (de_thread).
+    if (!first) this.deThread(t);
     const random = new Uint8Array(16);
     this.random(random);
     const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, random });
@@ -188,6 +192,16 @@ export class Kernel implements InterruptHost {
     t.as = as;
     t.exePath = exePath;
     t.cmdline = argv.slice();
+    t.comm = exePath.slice(exePath.lastIndexOf('/') + 1).slice(0, 15);
+    // execve(2): handled signals revert to the default, the alternate stack, robust list,
+    // clear-tid word and POSIX timers are gone; ignored signals, the mask and pending ones stay.
+    for (const [sig, a] of t.sigactions) if (a.handler > 1) t.sigactions.delete(sig);
+    t.altStack = null;
+    t.fpuStack.length = 0;
+    t.clearChildTid = 0;
+    t.robustList = 0;
+    for (const x of t.proc.posixTimers.values()) x.dispose();
+    t.proc.posixTimers.clear();
     const r = t.regs;
     r.fill(0);
     r[4] = sp;
@@ -201,7 +215,9 @@ export class Kernel implements InterruptHost {
   /** Run the scheduler until `main` exits. */
   async run(main: Task): Promise<ExitInfo> {
     let sliceStart = this.monotonic();
-    while (main.state !== TASK_ZOMBIE) {
+    // The process, not its first thread: the leader may exit before the others, or be replaced by exec.
+    const proc = main.proc;
+    while (!proc.exited) {
       if (this.stopped) throw new VmError('internal', 'the VM was stopped');
       const t = this.pickRunnable();
       if (t === null) {
@@ -214,15 +230,28 @@ export class Kernel implements InterruptHost {
       }
       this.switchTo(t);
       // Signals are acted on on the way back to user mode.
-      if (t.pending.size !== 0 && (deliverPending(this, t), t.state !== TASK_RUNNABLE)) continue;
+      if ((t.pending.size !== 0 || t.proc.sharedPending.size !== 0) && (deliverPending(this, t), t.state !== TASK_RUNNABLE)) continue;
+      const began = (this.sliceBegan = this.monotonic());
       const r = this.cpu.run(SLICE);
       if (r === RUN_FAULT) this.handleFault(t, this.cpu.fault!);
-      if (this.monotonic() - sliceStart > YIELD_MS) {
+      const ended = this.monotonic();
+      // CPU time per thread (getrusage, times, CLOCK_*_CPUTIME_ID): the wall time of its slices.
+      t.cpuMs += ended - began;
+      this.sliceBegan = -1;
+      if (ended - sliceStart > YIELD_MS) {
         await yieldToHost();
         sliceStart = this.monotonic();
       }
     }
-    return { code: main.exitCode, signal: main.termSignal, status: main.termSignal ? 128 + main.termSignal : main.exitCode };
+    return { code: proc.exitCode, signal: proc.termSignal, status: proc.termSignal ? 128 + proc.termSignal : proc.exitCode };
+  }
+
+  /** When the running slice began (monotonic ms), -1 between slices. */
+  private sliceBegan = -1;
+
+  /** CPU time `t` has used in the slice running now (not yet in t.cpuMs). */
+  runningMs(t: Task): number {
+    return this.current === t && this.sliceBegan >= 0 ? this.monotonic() - this.sliceBegan : 0;
   }
 
   private rr = 0;
@@ -283,7 +312,7 @@ export class Kernel implements InterruptHost {
     if (typeof r === 'number') {
       if (t.state === TASK_RUNNABLE) s[R_EAX] = r;
       // A signal became deliverable (kill to self, unblocked by sigprocmask): return to the scheduler.
-      if (t.pending.size !== 0 && hasDeliverable(t)) cpu.stop = STOP_YIELD;
+      if ((t.pending.size !== 0 || t.proc.sharedPending.size !== 0) && hasDeliverable(t)) cpu.stop = STOP_YIELD;
       return;
     }
     // The call may have ended the task (a signal's default action) before returning.
@@ -334,7 +363,7 @@ export class Kernel implements InterruptHost {
 
   /** End every task still alive and cancel host timers (after the first process exited). */
   shutdown(): void {
-    for (const t of this.tasks.values()) if (t.state !== TASK_ZOMBIE) this.exitTask(t, 0, SIGKILL);
+    for (const t of this.tasks.values()) if (t.state !== TASK_ZOMBIE && !t.proc.exited) this.exitTask(t, 0, SIGKILL);
     for (const h of this.timers) clearTimeout(h);
     this.timers.clear();
   }
@@ -353,7 +382,7 @@ export class Kernel implements InterruptHost {
 
   /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */
   forkTask(t: Task): Task {
-    const child = new Task(this.nextPid++, t.pid, t.as.fork(), t.root, t.cwd);
+    const child = new Task(this.nextPid++, t.tgid, t.as.fork(), t.root, t.cwd);
     child.regs.set(this.regsOf(t));
     child.regs[R_EAX] = 0;
     child.cwdPath = t.cwdPath;
@@ -369,38 +398,106 @@ export class Kernel implements InterruptHost {
     t.fds.forEach((e, fd) => {
       if (e) child.installFd(fd, e.file, e.cloexec);
     });
+    child.comm = t.comm;
+    child.altStack = t.altStack;
     this.tasks.set(child.pid, child);
     return child;
   }
 
+  /** clone(CLONE_THREAD…): a new thread of `t`'s process, sharing everything but registers, mask and pending signals. */
+  newThread(t: Task): Task {
+    const th = new Task(this.nextPid++, t.ppid, t.as, t.root, t.cwd, t.proc);
+    th.regs.set(this.regsOf(t));
+    th.regs[R_EAX] = 0;
+    th.sigmask = [t.sigmask[0], t.sigmask[1]];
+    th.comm = t.comm;
+    this.tasks.set(th.pid, th);
+    return th;
+  }
+
+  /** execve from a thread: end its siblings; a non-leader becomes the leader, with the process's pid. */
+  private deThread(t: Task): void {
+    const p = t.proc;
+    for (const th of [...p.threads]) {
+      if (th === t) continue;
+      p.threads.delete(th);
+      p.deadThreadsCpuMs += th.cpuMs;
+      th.state = TASK_ZOMBIE;
+      th.interrupt = null;
+      th.sigWait = null;
+      if (this.loaded === th) this.loaded = null;
+      if (!th.isLeader) this.tasks.delete(th.pid);
+    }
+    if (t.isLeader) return;
+    const leaderPid = t.tgid;
+    this.tasks.delete(leaderPid);
+    this.tasks.delete(t.pid);
+    t.pid = leaderPid;
+    this.tasks.set(leaderPid, t);
+  }
+
+  /** The live thread group leader with this pid (a process), or undefined. */
+  processOf(pid: number): Task | undefined {
+    const t = this.tasks.get(pid);
+    return t && t.isLeader ? t : undefined;
+  }
+
   /** Remove a zombie once its parent has collected its status. */
   reap(t: Task): void {
-    if (t.state === TASK_ZOMBIE) this.tasks.delete(t.pid);
+    if (t.state !== TASK_ZOMBIE) return;
+    this.tasks.delete(t.pid);
+    const parent = this.tasks.get(t.ppid);
+    if (parent) {
+      // RUSAGE_CHILDREN: the reaped child's time, and that of the children it reaped.
+      parent.proc.childrenCpuMs += t.proc.cpuMs() + t.proc.childrenCpuMs;
+      parent.proc.childrenMaxRssKb = Math.max(parent.proc.childrenMaxRssKb, t.proc.maxRssKb, t.proc.childrenMaxRssKb);
+    }
   }
 
   /** After exit: orphans go to pid 1, and a parent waiting in wait4 wakes up. */
   private onExit(t: Task): void {
-    for (const c of this.tasks.values()) {
-      if (c.ppid !== t.pid) continue;
+    for (const c of [...this.tasks.values()]) {
+      if (c.ppid !== t.tgid || !c.isLeader) continue;
       c.ppid = 1;
       if (c.state === TASK_ZOMBIE && t.pid === 1) this.reap(c);
+      // prctl(PR_SET_PDEATHSIG): the child asked to hear of its parent's death.
+      else if (c.proc.pdeathSig !== 0 && c.state !== TASK_ZOMBIE) signalProcess(this, c, c.proc.pdeathSig, { code: 0, a: t.tgid });
     }
     const parent = this.tasks.get(t.ppid);
     if (parent) {
-      postSignal(this, parent, SIGCHLD, { code: t.termSignal ? (t.coreDumped ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, a: t.pid, b: t.uid, c: t.termSignal || t.exitCode });
+      signalProcess(this, parent, SIGCHLD, { code: t.termSignal ? (t.coreDumped ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, a: t.pid, b: t.uid, c: t.termSignal || t.exitCode });
       const w = parent.childWaiters;
       parent.childWaiters = [];
       for (const f of w) f();
     }
   }
 
-  /** End the thread group with an exit code or a signal. */
+  /** exit_group(), or a fatal signal: end every thread of `t`'s process with an exit code or a signal. */
   exitTask(t: Task, code: number, signal: number, core = false): void {
-    t.exitCode = code & 0xff;
-    t.termSignal = signal;
-    t.coreDumped = core;
-    t.waitStatus = signal ? signal | (core ? 0x80 : 0) : (code & 0xff) << 8;
-    // CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (set_tid_address(2)).
+    const p = t.proc;
+    if (p.exited) return;
+    if (!p.groupExiting) {
+      p.groupExiting = true;
+      p.exitCode = code & 0xff;
+      p.termSignal = signal;
+      p.coreDumped = core;
+      p.waitStatus = signal ? signal | (core ? 0x80 : 0) : (code & 0xff) << 8;
+    }
+    for (const th of [...p.threads]) if (th !== t) this.exitThread(th, code);
+    if (p.threads.has(t)) this.exitThread(t, code);
+  }
+
+  /**
+   * exit(): end one thread. Its CLONE_CHILD_CLEARTID word is zeroed and woken
+   * (set_tid_address(2)), its robust futexes are released; the last thread
+   * out ends the process: files, memory and timers go, the leader becomes
+   * the zombie the parent waits for. A leader leaving first stays, parked,
+   * as the process's pid until then (Linux's delay_group_leader).
+   */
+  exitThread(t: Task, code: number): void {
+    const p = t.proc;
+    if (!p.threads.has(t)) return;
+    if (t.robustList !== 0) releaseRobustList(t);
     if (t.clearChildTid !== 0) {
       try {
         t.as.write32(t.clearChildTid, 0);
@@ -409,18 +506,46 @@ export class Kernel implements InterruptHost {
         // The word is gone with the memory: nothing to wake.
       }
     }
-    t.state = TASK_ZOMBIE;
-    if (t.realTimer) this.clearTimer(t.realTimer.handle);
-    t.realTimer = null;
-    t.closeAllFds();
-    this.onExit(t);
+    p.threads.delete(t);
+    p.deadThreadsCpuMs += t.cpuMs;
+    t.cpuMs = 0;
+    t.interrupt = null;
+    t.sigWait = null;
     if (this.current === t) this.cpu.stop = STOP_YIELD;
-    if (this.loaded === t) {
-      this.loaded = null;
+    if (this.loaded === t) this.loaded = null;
+    if (p.threads.size !== 0) {
+      if (t.isLeader) {
+        // The leader's pid names the process until its last thread is gone.
+        t.threadExited = true;
+        t.state = TASK_BLOCKED;
+        t.blockedOn = null;
+        if (!p.groupExiting) p.waitStatus = (code & 0xff) << 8, p.exitCode = code & 0xff;
+      } else {
+        t.state = TASK_ZOMBIE;
+        this.tasks.delete(t.pid);
+      }
+      return;
     }
-    t.as.destroy();
+    // The last thread: the process ends.
+    if (!p.groupExiting && t.isLeader) {
+      p.exitCode = code & 0xff;
+      p.waitStatus = (code & 0xff) << 8;
+    }
+    t.state = TASK_ZOMBIE;
+    const leader = t.isLeader ? t : this.tasks.get(t.tgid);
+    if (!t.isLeader) this.tasks.delete(t.pid);
+    if (leader) leader.state = TASK_ZOMBIE;
+    p.exited = true;
+    if (p.realTimer) this.clearTimer(p.realTimer.handle);
+    p.realTimer = null;
+    for (const x of p.posixTimers.values()) x.dispose();
+    p.posixTimers.clear();
+    p.sharedPending.clear();
+    p.maxRssKb = Math.max(p.maxRssKb, rssKb(p.as));
+    t.closeAllFds();
+    if (leader) this.onExit(leader);
+    p.as.destroy();
   }
-
   /** Default action for a fault's signal: terminate (with "core" for the core-dumping ones). */
   private handleFault(t: Task, f: CpuFault): void {
     // Page-in on fault (DESIGN.md decision 4): a file-backed page not read yet is no error;

@@ -34,7 +34,7 @@ export interface SigInfo {
   c?: number;
 }
 
-function bit(sig: number): [number, number] {
+export function bit(sig: number): [number, number] {
   return sig <= 32 ? [1 << (sig - 1), 0] : [0, 1 << (sig - 33)];
 }
 
@@ -43,25 +43,70 @@ export function isBlocked(t: Task, sig: number): boolean {
   return ((t.sigmask[0] & lo) | (t.sigmask[1] & hi)) !== 0;
 }
 
-function actionOf(t: Task, sig: number): { handler: number; flags: number; restorer: number; mask: [number, number] } {
+export function actionOf(t: Task, sig: number): { handler: number; flags: number; restorer: number; mask: [number, number] } {
   return t.sigactions.get(sig) ?? { handler: SIG_DFL, flags: 0, restorer: 0, mask: [0, 0] };
 }
 
-/** Whether `t` has a pending signal it would act on now. */
+/** Whether `sig` is in the sigset `set`. */
+export function inSet(set: [number, number], sig: number): boolean {
+  const [lo, hi] = bit(sig);
+  return ((set[0] & lo) | (set[1] & hi)) !== 0;
+}
+
+/** Whether `t` has a pending signal (its own or its process's) it would act on now. */
 export function hasDeliverable(t: Task): boolean {
   for (const sig of t.pending.keys()) if (!isBlocked(t, sig) || sig === S.SIGKILL) return true;
+  for (const sig of t.proc.sharedPending.keys()) if (!isBlocked(t, sig) || sig === S.SIGKILL) return true;
   return false;
 }
 
-/** Post `sig` to `t`: ignore it, act on it by default, or queue it for a handler. */
-export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
-  if (t.state === TASK_ZOMBIE || sig === 0) return;
+/** Whether `sig` would be thrown away on arrival at `t`: ignored, and not blocked or waited for (sig_ignored in kernel/signal.c). */
+function discarded(t: Task, sig: number): boolean {
+  if (sig === S.SIGKILL || sig === S.SIGSTOP) return false;
   const act = actionOf(t, sig);
-  if (sig !== S.SIGKILL && sig !== S.SIGSTOP) {
-    if (act.handler === SIG_IGN) return;
-    if (act.handler === SIG_DFL && (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig))) return; // job control stops: not yet
-  }
+  const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig))); // job control stops: not yet
+  return ignored && !isBlocked(t, sig) && !(t.sigWait !== null && inSet(t.sigWait.set, sig));
+}
+
+/** A thread of `t`'s process wants `sig` now: it waits for it, or does not block it (wants_signal). */
+function wants(th: Task, sig: number): boolean {
+  if (th.threadExited || th.state === TASK_ZOMBIE) return false;
+  if (th.sigWait !== null && inSet(th.sigWait.set, sig)) return true;
+  return !isBlocked(th, sig) || sig === S.SIGKILL;
+}
+
+/**
+ * A process-directed signal (kill(2), SIGCHLD, timers): queued for the
+ * process and taken by the first thread that does not block it — the one
+ * named first, else any other (complete_signal in kernel/signal.c).
+ */
+export function signalProcess(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
+  const p = t.proc;
+  if (p.exited || sig === 0) return;
+  if (discarded(t, sig)) return;
+  // Standard signals do not queue: one pending instance at a time.
+  if (!p.sharedPending.has(sig)) p.sharedPending.set(sig, info);
+  let target: Task | null = wants(t, sig) ? t : null;
+  if (target === null) for (const th of p.threads) if (wants(th, sig)) { target = th; break; }
+  if (target === null) return; // every thread blocks it: it stays pending
+  wakeFor(k, target, sig);
+}
+
+/** Post `sig` to the thread `t` (tkill, faults, SIGPIPE): ignore it, act on it by default, or queue it for a handler. */
+export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
+  if (t.state === TASK_ZOMBIE || t.proc.exited || sig === 0) return;
+  if (discarded(t, sig)) return;
   t.pending.set(sig, info);
+  wakeFor(k, t, sig);
+}
+
+/** `sig` is pending for `t`: end a sigtimedwait for it, interrupt a blocking call, or act on a default action now. */
+function wakeFor(k: Kernel, t: Task, sig: number): void {
+  if (t.sigWait !== null && inSet(t.sigWait.set, sig)) {
+    t.sigWait.wake();
+    return;
+  }
+  const act = actionOf(t, sig);
   if (!isBlocked(t, sig) || sig === S.SIGKILL) {
     // A task parked in an interruptible call wakes up with EINTR (or restarts).
     if (t.state === TASK_BLOCKED && t.interrupt !== null) t.interrupt();
@@ -76,23 +121,27 @@ export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { co
  */
 export function deliverPending(k: Kernel, t: Task): boolean {
   let did = false;
-  for (const [sig, info] of [...t.pending]) {
-    if (t.state === TASK_ZOMBIE) return true;
+  // The thread's own signals first, then the process's (dequeue_signal).
+  const queued: [number, SigInfo, Map<number, SigInfo>][] = [];
+  for (const [sig, info] of t.pending) queued.push([sig, info, t.pending]);
+  for (const [sig, info] of t.proc.sharedPending) queued.push([sig, info, t.proc.sharedPending]);
+  for (const [sig, info, from] of queued) {
+    if (t.state === TASK_ZOMBIE || t.proc.exited) return true;
     if (isBlocked(t, sig) && sig !== S.SIGKILL) continue;
     const act = actionOf(t, sig);
     if (act.handler === SIG_DFL || sig === S.SIGKILL) {
-      t.pending.delete(sig);
+      from.delete(sig);
       if (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig)) continue;
       k.exitTask(t, 0, sig, DEFAULT_CORE.has(sig));
       return true;
     }
     if (act.handler === SIG_IGN) {
-      t.pending.delete(sig);
+      from.delete(sig);
       continue;
     }
     // A handler can only be entered when the task is not inside a system call.
     if (t.state === TASK_BLOCKED) return did;
-    t.pending.delete(sig);
+    from.delete(sig);
     try {
       buildFrame(k, t, sig, info, act);
     } catch {

@@ -500,6 +500,17 @@ export class AddressSpace {
     return out;
   }
 
+  /** Pages with a frame attached (the resident set, ru_maxrss / VmRSS). */
+  residentPages(): number {
+    let n = 0;
+    for (let d = 0; d < 1024; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      for (let i = 0; i < 1024; i++) if (dir[i] & PTE_PRESENT) n++;
+    }
+    return n;
+  }
+
   /** Release every frame (process exit or exec). */
   destroy(): void {
     for (let d = 0; d < 1024; d++) {

@@ -1,4 +1,7 @@
-import { E2BIG, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
+import { E2BIG, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, EPERM, ESRCH } from '../abi/errno.js';
+import * as E from '../abi/events.js';
+import { setThreadArea } from './proc.js';
+import { writeChildRusage } from './rusage.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve } from '../../fs/path.js';
@@ -11,9 +14,6 @@ import type { SyscallTable } from './types.js';
 /** Processes: fork/vfork/clone (processes), execve, wait4/waitpid, pipes, process groups and sessions. */
 
 const WNOHANG = 1;
-const CLONE_VM = 0x100;
-const CLONE_THREAD = 0x10000;
-const CLONE_VFORK = 0x4000;
 /** execve argument + environment size limit (MAX_ARG_STRLEN-ish: 32 pages per string, 2 MiB total). */
 const ARG_MAX = 2 * 1024 * 1024;
 
@@ -21,30 +21,43 @@ function fork(k: Kernel, t: Task): number {
   return k.forkTask(t).pid;
 }
 
-const CLONE_SETTLS = 0x80000;
-const CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000;
-const CLONE_CHILD_SETTID = 0x1000000;
-
-/** clone(flags, newsp, parent_tidptr, tls, child_tidptr) — i386 argument order (kernel/fork.c). */
+/**
+ * clone(flags, newsp, parent_tidptr, tls, child_tidptr) — the i386 argument
+ * order (kernel/fork.c); `tls` is a struct user_desc * there.
+ * With CLONE_THREAD the child is a thread sharing the whole process (glibc's
+ * pthread_create passes VM|FS|FILES|SIGHAND|THREAD|SYSVSEM together).
+ * Without it the child is a new process with copy-on-write memory: a
+ * CLONE_VM|CLONE_VFORK child (posix_spawn) is indistinguishable from that
+ * unless it writes to the parent's memory before exec; CLONE_FILES/CLONE_FS
+ * without CLONE_THREAD copy instead of sharing.
+ */
 function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, tls: number, ctid: number): number {
-  if (flags & CLONE_THREAD) throw new SyscallError(ENOSYS, 'threads arrive with the Linux-personality issue');
-  // CLONE_VM|CLONE_VFORK (posix_spawn) runs as a fork: the child gets its own
-  // copy-on-write memory, which is indistinguishable unless the child writes
-  // to the parent's memory before exec.
-  void CLONE_VM;
-  void CLONE_VFORK;
-  if (flags & CLONE_SETTLS) throw new SyscallError(ENOSYS, 'CLONE_SETTLS without threads');
-  const child = k.forkTask(t);
+  const thread = (flags & E.CLONE_THREAD) !== 0;
+  // The combinations clone(2) refuses.
+  if (thread && !(flags & E.CLONE_SIGHAND)) throw new SyscallError(EINVAL);
+  if (flags & E.CLONE_SIGHAND && !(flags & E.CLONE_VM)) throw new SyscallError(EINVAL);
+  if (thread && !(flags & E.CLONE_VM)) throw new SyscallError(EINVAL);
+  if (flags & E.CLONE_PIDFD) throw new SyscallError(EINVAL, 'CLONE_PIDFD is not supported');
+  if (thread && t.proc.threads.size >= 4096) throw new SyscallError(EAGAIN);
+  const child = thread ? k.newThread(t) : k.forkTask(t);
   if (stack !== 0) child.regs[4] = stack;
-  if (flags & CLONE_PARENT_SETTID) {
+  if (flags & E.CLONE_SETTLS) {
+    try {
+      setThreadArea(t, child.regs, tls);
+    } catch (e) {
+      k.exitThread(child, 0);
+      throw e;
+    }
+  }
+  if (flags & E.CLONE_PARENT_SETTID) {
     t.as.write32(ptid, child.pid);
-    child.as.write32(ptid, child.pid);
+    if (child.as !== t.as) child.as.write32(ptid, child.pid);
   }
   // glibc's fork() passes &THREAD_SELF->tid here: the child must see its own tid.
-  if (flags & CLONE_CHILD_SETTID) child.as.write32(ctid, child.pid);
-  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
-  void tls;
+  if (flags & E.CLONE_CHILD_SETTID) child.as.write32(ctid, child.pid);
+  if (flags & E.CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+  // CLONE_PARENT: the child is a sibling of the caller.
+  if (!thread && flags & E.CLONE_PARENT) child.ppid = t.ppid;
   return child.pid;
 }
 
@@ -94,15 +107,12 @@ async function execve(k: Kernel, t: Task, pathAddr: number, argvAddr: number, en
 }
 
 function matches(t: Task, c: Task, pid: number): boolean {
-  if (c.ppid !== t.pid) return false;
+  // Children are processes (their leaders); any thread of the parent may wait for them.
+  if (!c.isLeader || c.ppid !== t.tgid) return false;
   if (pid > 0) return c.pid === pid;
   if (pid === -1) return true;
   if (pid === 0) return c.pgid === t.pgid;
   return c.pgid === -pid;
-}
-
-function writeRusage(t: Task, addr: number): void {
-  if (addr !== 0) t.as.write(addr, new Uint8Array(72));
 }
 
 /** wait4(pid, wstatus, options, rusage): reap a zombie child, waiting if needed. */
@@ -115,7 +125,7 @@ function wait4(k: Kernel, t: Task, pid: number, status: number, options: number,
       any = true;
       if (c.state === TASK_ZOMBIE) {
         if (status !== 0) t.as.write32(status, c.waitStatus);
-        writeRusage(t, rusage);
+        writeChildRusage(t, c, rusage);
         k.reap(c);
         return c.pid;
       }
@@ -155,8 +165,8 @@ function pipe2(t: Task, fdsAddr: number, flags: number): number {
 }
 
 function target(k: Kernel, t: Task, pid: number): Task {
-  if (pid === 0 || pid === t.pid) return t;
-  const x = k.tasks.get(pid);
+  if (pid === 0 || pid === t.tgid) return t;
+  const x = k.processOf(pid);
   if (!x || x.state === TASK_ZOMBIE) throw new SyscallError(ESRCH);
   return x;
 }
@@ -164,17 +174,17 @@ function target(k: Kernel, t: Task, pid: number): Task {
 function setpgid(k: Kernel, t: Task, pid: number, pgid: number): number {
   if (pgid < 0) throw new SyscallError(EINVAL);
   const x = target(k, t, pid);
-  if (x !== t && x.ppid !== t.pid) throw new SyscallError(ESRCH);
+  if (x !== t && x.ppid !== t.tgid) throw new SyscallError(ESRCH);
   if (x.sid !== t.sid || x.pid === x.sid) throw new SyscallError(EPERM);
-  x.pgid = pgid === 0 ? x.pid : pgid;
+  x.pgid = pgid === 0 ? x.tgid : pgid;
   return 0;
 }
 
 function setsid(t: Task): number {
-  if (t.pgid === t.pid) throw new SyscallError(EPERM);
-  t.sid = t.pid;
-  t.pgid = t.pid;
-  return t.pid;
+  if (t.pgid === t.tgid) throw new SyscallError(EPERM);
+  t.sid = t.tgid;
+  t.pgid = t.tgid;
+  return t.tgid;
 }
 
 export const processSyscalls: SyscallTable = {
