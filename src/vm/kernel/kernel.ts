@@ -292,7 +292,7 @@ export class Kernel implements InterruptHost {
     t.syscallNr = nr;
     // /proc/self names the caller. (Two tasks resolving /proc/self across an
     // await of each other's calls could see the other's pid: rare, accepted.)
-    if (this.procfs !== null) this.procfs.currentPid = t.pid;
+    if (this.procfs !== null) this.procfs.currentPid = t.tgid;
     const h = SYSCALLS[nr];
     let r: number | Promise<number>;
     if (h === undefined) {
@@ -519,15 +519,14 @@ export class Kernel implements InterruptHost {
         t.threadExited = true;
         t.state = TASK_BLOCKED;
         t.blockedOn = null;
-        if (!p.groupExiting) p.waitStatus = (code & 0xff) << 8, p.exitCode = code & 0xff;
       } else {
         t.state = TASK_ZOMBIE;
         this.tasks.delete(t.pid);
       }
       return;
     }
-    // The last thread: the process ends.
-    if (!p.groupExiting && t.isLeader) {
+    // The last thread: the process ends, with its exit code (synchronize_group_exit, kernel/exit.c).
+    if (!p.groupExiting) {
       p.exitCode = code & 0xff;
       p.waitStatus = (code & 0xff) << 8;
     }

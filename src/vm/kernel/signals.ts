@@ -1,7 +1,9 @@
 import { S_EIP, S_FLAGS, S_LAZY_OP, S_SEG_BASE, S_SEG_SEL, SEG_CS, SEG_DS, SEG_ES, SEG_SS, USER_CS, USER_DS, X87_STATE } from '../mem/layout.js';
 import { SyscallError } from './errors.js';
 import { getFlags, materialize } from '../cpu/flags.js';
-import { EINTR } from './abi/errno.js';
+import { EAGAIN, EINTR } from './abi/errno.js';
+import { O_NONBLOCK } from './abi/structs.js';
+import type { OpenFile } from './files.js';
 import * as S from './abi/structs.js';
 import type { Kernel } from './kernel.js';
 import { TASK_BLOCKED, TASK_ZOMBIE, type Task } from './task.js';
@@ -312,4 +314,29 @@ export function interruptible<T>(t: Task, p: Promise<T>): Promise<T> {
       },
     );
   });
+}
+
+/**
+ * Run `attempt` (a read or write of a file that never waits itself, see
+ * OpenFile.waitsByPoll); while it says EAGAIN on a blocking descriptor,
+ * wait for the file's next readiness change (a signal ends the wait with
+ * EINTR) and try again.
+ */
+export function retryWhenReady<T>(t: Task, f: OpenFile, attempt: () => T): T | Promise<T> {
+  const again = (e: unknown): boolean => e instanceof SyscallError && e.errno === EAGAIN && (f.flags & O_NONBLOCK) === 0;
+  try {
+    return attempt();
+  } catch (e) {
+    if (!again(e)) throw e;
+  }
+  return (async () => {
+    for (;;) {
+      await interruptible(t, f.pollChange());
+      try {
+        return attempt();
+      } catch (e) {
+        if (!again(e)) throw e;
+      }
+    }
+  })();
 }
