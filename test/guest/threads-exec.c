@@ -29,9 +29,10 @@ static void *exit_group_thread(void *arg) {
   exit(7); /* ends every thread */
 }
 
+static pid_t parent;
 static void *late_thread(void *arg) {
-  pid_t parent = *(pid_t *)arg;
-  usleep(20000);
+  /* Joining the main thread waits for the kernel to clear its tid word (CLONE_CHILD_CLEARTID). */
+  printf("join main: %d\n", pthread_join(*(pthread_t *)arg, 0));
   /* The main thread is gone; the process and its pid live on. */
   printf("late thread: ppid ok %d\n", getppid() == parent);
   fflush(stdout);
@@ -105,10 +106,11 @@ int main(int argc, char **argv) {
   /* The main thread leaves with pthread_exit; the other thread ends the process. */
   c = fork();
   if (c == 0) {
-    static pid_t parent;
+    static pthread_t main_thread;
     parent = getppid();
+    main_thread = pthread_self();
     pthread_t t;
-    pthread_create(&t, 0, late_thread, &parent);
+    pthread_create(&t, 0, late_thread, &main_thread);
     pthread_exit(0);
   }
   waitpid(c, &st, 0);
