@@ -99,8 +99,8 @@ export class IntervalTimer {
   /** [time until the next expiry, interval] in ms; [0, 0] when disarmed. */
   remaining(): [number, number] {
     if (this.due === null) return [0, 0];
-    // A due time just reached reads as 1 ns left, not 0 (which would mean disarmed).
-    return [Math.max(1e-6, this.due - this.now()), this.interval];
+    // A due time just reached reads as a few ns left, not 0 (which would mean disarmed).
+    return [Math.max(2e-6, this.due - this.now()), this.interval];
   }
 
   private schedule(): void {
