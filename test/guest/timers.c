@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/times.h>
@@ -162,6 +164,30 @@ int main(void) {
   sev._sigev_un._tid = other;
   SHOW("thread_id of another process", timer_create(CLOCK_MONOTONIC, &sev, &tid));
   kill(other, SIGKILL);
+
+  /* signalfd: blocked signals read as records; poll sees them. */
+  sigset_t sfm;
+  sigemptyset(&sfm);
+  sigaddset(&sfm, SIGUSR2);
+  sigaddset(&sfm, SIGRTMIN + 2);
+  sigprocmask(SIG_BLOCK, &sfm, 0);
+  int sfd = signalfd(-1, &sfm, SFD_NONBLOCK | SFD_CLOEXEC);
+  struct signalfd_siginfo ssi[4];
+  SHOW("signalfd empty read", read(sfd, ssi, sizeof ssi));
+  struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+  SHOW("poll before", poll(&pfd, 1, 0));
+  kill(getpid(), SIGUSR2);
+  union sigval sv = {.sival_int = 1234};
+  sigqueue(getpid(), SIGRTMIN + 2, sv);
+  SHOW("poll after", poll(&pfd, 1, 0));
+  ssize_t got = read(sfd, ssi, sizeof ssi);
+  printf("signalfd read %zd records %zu\n", got, got > 0 ? (size_t)got / sizeof ssi[0] : 0);
+  for (int i = 0; i < got / (ssize_t)sizeof ssi[0]; i++)
+    printf("  signo ok %d code %d pid ok %d int %d\n", ssi[i].ssi_signo == SIGUSR2 || ssi[i].ssi_signo == (unsigned)SIGRTMIN + 2, ssi[i].ssi_code,
+           ssi[i].ssi_pid == (unsigned)getpid(), ssi[i].ssi_int);
+  SHOW("signalfd short read", read(sfd, ssi, 16));
+  SHOW("signalfd on a pipe", signalfd(1, &sfm, 0));
+  close(sfd);
 
   /* CPU clocks and accounting move forward; times and getrusage agree on the idea. */
   struct timespec c0, c1, t0, t1;

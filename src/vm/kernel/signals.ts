@@ -88,6 +88,7 @@ export function signalProcess(k: Kernel, t: Task, sig: number, info: SigInfo = {
   if (discarded(t, sig)) return;
   // Standard signals do not queue: one pending instance at a time.
   if (!p.sharedPending.has(sig)) p.sharedPending.set(sig, info);
+  p.signalQueue.wake();
   let target: Task | null = wants(t, sig) ? t : null;
   if (target === null) for (const th of p.threads) if (wants(th, sig)) { target = th; break; }
   if (target === null) return; // every thread blocks it: it stays pending
@@ -99,6 +100,7 @@ export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { co
   if (t.state === TASK_ZOMBIE || t.proc.exited || sig === 0) return;
   if (discarded(t, sig)) return;
   t.pending.set(sig, info);
+  t.proc.signalQueue.wake();
   wakeFor(k, t, sig);
 }
 
@@ -339,4 +341,18 @@ export function retryWhenReady<T>(t: Task, f: OpenFile, attempt: () => T): T | P
       }
     }
   })();
+}
+
+/** The lowest pending signal of `t` (its own, then its process's) in `set`, taken off its queue. */
+export function dequeueSignal(t: Task, set: [number, number]): [number, SigInfo] | null {
+  for (const q of [t.pending, t.proc.sharedPending]) {
+    let best = 0;
+    for (const sig of q.keys()) if (inSet(set, sig) && (best === 0 || sig < best)) best = sig;
+    if (best !== 0) {
+      const info = q.get(best)!;
+      q.delete(best);
+      return [best, info];
+    }
+  }
+  return null;
 }

@@ -1,7 +1,7 @@
 import type { AddressSpace } from '../mem/address-space.js';
 import { STATE_BYTES } from '../mem/layout.js';
 import type { Inode } from '../fs/types.js';
-import type { OpenFile } from './files.js';
+import { WaitQueue, type OpenFile } from './files.js';
 import type { SigInfo } from './signals.js';
 
 function closeFile(f: OpenFile): void {
@@ -65,6 +65,8 @@ export class Process {
   realTimer: { due: number; interval: number; handle: ReturnType<typeof setTimeout> } | null = null;
   /** POSIX timers (timer_create), by id; `dispose` cancels one. */
   readonly posixTimers = new Map<number, { dispose: () => void }>();
+  /** Woken whenever a signal is queued for the process or one of its threads (signalfd's readiness). */
+  readonly signalQueue = new WaitQueue();
   /** prctl(PR_SET_PDEATHSIG): signal sent when the parent exits. */
   pdeathSig = 0;
   dumpable = 1;

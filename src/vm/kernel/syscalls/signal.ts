@@ -3,7 +3,7 @@ import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
-import { inSet, interruptible, postSignal, signalProcess, sigreturn, type SigInfo } from '../signals.js';
+import { dequeueSignal as dequeue, interruptible, postSignal, signalProcess, sigreturn, type SigInfo } from '../signals.js';
 import { readTimespecMs } from './time.js';
 import { TASK_ZOMBIE, type Task } from '../task.js';
 import type { SyscallTable } from './types.js';
@@ -98,20 +98,6 @@ function sigqueueinfo(k: Kernel, t: Task, tgid: number, tid: number, sig: number
   if (tid === -1) signalProcess(k, x, sig, info);
   else postSignal(k, x, sig, info);
   return 0;
-}
-
-/** The lowest pending signal of `t` (its own, then its process's) in `set`, taken off its queue. */
-function dequeue(t: Task, set: [number, number]): [number, SigInfo] | null {
-  for (const q of [t.pending, t.proc.sharedPending]) {
-    let best = 0;
-    for (const sig of q.keys()) if (inSet(set, sig) && (best === 0 || sig < best)) best = sig;
-    if (best !== 0) {
-      const info = q.get(best)!;
-      q.delete(best);
-      return [best, info];
-    }
-  }
-  return null;
 }
 
 function writeSiginfo(t: Task, addr: number, sig: number, info: SigInfo): void {
