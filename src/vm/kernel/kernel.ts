@@ -23,13 +23,24 @@ import { futexWake } from './syscalls/futex.js';
 import { rssKb } from './syscalls/rusage.js';
 import { deliverPending, hasDeliverable, isBlocked, postSignal, signalProcess } from './signals.js';
 import { releaseRobustList } from './syscalls/futex.js';
-import { NR_read, NR_readv, NR_wait4, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+import { NR_futex, NR_futex_time64, NR_read, NR_readv, NR_wait4, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
 
 /** Calls restarted after a handler with SA_RESTART (signal(7) "Interruption of system calls"). */
-const RESTARTABLE = new Set([NR_read, NR_readv, NR_write, NR_writev, NR_wait4, NR_waitpid]);
+const RESTARTABLE = new Set([NR_read, NR_readv, NR_write, NR_writev, NR_wait4, NR_waitpid, NR_futex, NR_futex_time64]);
+
+/**
+ * Whether the interrupted call in `regs` restarts after an SA_RESTART handler.
+ * A futex wait with a timeout answers -ERESTART_RESTARTBLOCK, which becomes
+ * EINTR whenever a handler runs (kernel/futex/waitwake.c, arch/x86/kernel/signal.c).
+ */
+function restartsAfterHandler(nr: number, regs: Int32Array): boolean {
+  if (!RESTARTABLE.has(nr)) return false;
+  if (nr === NR_futex || nr === NR_futex_time64) return regs[6] === 0;
+  return true;
+}
 
 function restartRequested(t: Task): boolean {
-  for (const sig of t.pending.keys()) {
+  for (const sig of [...t.pending.keys(), ...t.proc.sharedPending.keys()]) {
     const a = t.sigactions.get(sig);
     if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0;
   }
@@ -336,7 +347,7 @@ export class Kernel implements InterruptHost {
     const regs = this.regsOf(t);
     regs[R_EAX] = v;
     // Interrupted by a signal whose handler asked for SA_RESTART: run the call again after it.
-    if (v === -EINTR && RESTARTABLE.has(t.syscallNr) && restartRequested(t)) {
+    if (v === -EINTR && restartsAfterHandler(t.syscallNr, regs) && restartRequested(t)) {
       regs[R_EAX] = t.syscallNr;
       regs[S_EIP] = (regs[S_EIP] - 2) | 0;
     }

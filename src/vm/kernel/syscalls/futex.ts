@@ -202,7 +202,8 @@ function futex(k: Kernel, t: Task, uaddr: number, op: number, val: number, timeo
       if ((uaddr2 >>> 0) & 3) throw new SyscallError(EINVAL);
       if (cmd === FUTEX_CMP_REQUEUE && t.as.read32(addr) !== val3) throw new SyscallError(EAGAIN);
       const [woken, moved] = requeue(t.as, addr, uaddr2 >>> 0, val, timeout);
-      return cmd === FUTEX_CMP_REQUEUE ? woken + moved : woken;
+      // Both count the moved waiters too (futex_requeue's task_count), whatever futex(2) says of REQUEUE.
+      return woken + moved;
     }
     case FUTEX_WAKE_OP:
       return wakeOp(t, addr, uaddr2 >>> 0, val >>> 0, timeout >>> 0, val3);
