@@ -1,4 +1,4 @@
-import { E2BIG, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, EPERM, ESRCH } from '../abi/errno.js';
+import { E2BIG, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
 import * as E from '../abi/events.js';
 import { setThreadArea } from './proc.js';
 import { writeChildRusage } from './rusage.js';
@@ -191,6 +191,10 @@ export const processSyscalls: SyscallTable = {
   [N.NR_fork]: (k, t) => fork(k, t),
   [N.NR_vfork]: (k, t) => fork(k, t),
   [N.NR_clone]: (k, t, flags, stack, ptid, tls, ctid) => clone(k, t, flags, stack, ptid, tls, ctid),
+  // glibc tries clone3 first and falls back to clone on ENOSYS (sysdeps/unix/sysv/linux/clone-internal.c).
+  [N.NR_clone3]: () => {
+    throw new SyscallError(ENOSYS);
+  },
   [N.NR_execve]: (k, t, path, argv, envp) => execve(k, t, path, argv, envp),
   [N.NR_wait4]: (k, t, pid, status, options, rusage) => wait4(k, t, pid, status, options, rusage),
   [N.NR_waitpid]: (k, t, pid, status, options) => wait4(k, t, pid, status, options, 0),
