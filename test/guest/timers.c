@@ -33,6 +33,17 @@ static void on_timer(int sig, siginfo_t *si, void *uc) {
   last_value = si->si_value.sival_int;
 }
 
+static int records[16][2];
+static volatile int nrecords;
+static void on_record(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  if (nrecords < 16) {
+    records[nrecords][0] = sig;
+    records[nrecords][1] = si->si_code == SI_QUEUE ? si->si_value.sival_int : 0;
+    nrecords++;
+  }
+}
+
 static struct itimerspec its(long value_ms, long interval_ms) {
   struct itimerspec s;
   s.it_value.tv_sec = value_ms / 1000;
@@ -188,6 +199,33 @@ int main(void) {
   SHOW("signalfd short read", read(sfd, ssi, 16));
   SHOW("signalfd on a pipe", signalfd(1, &sfm, 0));
   close(sfd);
+
+  /* Real-time signals queue (each sigqueue value arrives), standard ones do not;
+   * unblocked together, the lowest number is delivered first. */
+  struct sigaction rq;
+  memset(&rq, 0, sizeof rq);
+  rq.sa_sigaction = on_record;
+  rq.sa_flags = SA_SIGINFO;
+  sigaction(SIGRTMIN + 3, &rq, 0);
+  sigaction(SIGUSR1, &rq, 0);
+  sigaction(SIGUSR2, &rq, 0);
+  sigset_t rqs;
+  sigemptyset(&rqs);
+  sigaddset(&rqs, SIGRTMIN + 3);
+  sigaddset(&rqs, SIGUSR1);
+  sigaddset(&rqs, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &rqs, 0);
+  for (int i = 1; i <= 3; i++) {
+    union sigval val = {.sival_int = i};
+    sigqueue(getpid(), SIGRTMIN + 3, val);
+  }
+  kill(getpid(), SIGUSR2);
+  kill(getpid(), SIGUSR2);
+  kill(getpid(), SIGUSR1);
+  sigprocmask(SIG_UNBLOCK, &rqs, 0);
+  printf("delivered:");
+  for (int i = 0; i < nrecords; i++) printf(" %s%d", records[i][0] == SIGUSR1 ? "USR1" : records[i][0] == SIGUSR2 ? "USR2" : "RT", records[i][1]);
+  printf("\n");
 
   /* CPU clocks and accounting move forward; times and getrusage agree on the idea. */
   struct timespec c0, c1, t0, t1;

@@ -49,6 +49,51 @@ export function actionOf(t: Task, sig: number): { handler: number; flags: number
   return t.sigactions.get(sig) ?? { handler: SIG_DFL, flags: 0, restorer: 0, mask: [0, 0] };
 }
 
+/** SIGRTMIN as the kernel counts (glibc keeps 32 and 33 for itself and calls 34 SIGRTMIN). */
+const KERNEL_SIGRTMIN = 32;
+/** Most instances of one real-time signal kept queued (a stand-in for RLIMIT_SIGPENDING). */
+const RT_QUEUE_MAX = 1024;
+const SYNCHRONOUS = new Set([S.SIGSEGV, S.SIGBUS, S.SIGILL, S.SIGTRAP, S.SIGFPE, S.SIGSYS]);
+
+function signalOrder(a: number, b: number): number {
+  const sa = SYNCHRONOUS.has(a) ? 0 : 1;
+  const sb = SYNCHRONOUS.has(b) ? 0 : 1;
+  return sa !== sb ? sa - sb : a - b;
+}
+
+/**
+ * Instances of real-time signals queued behind the one in a pending map:
+ * real-time signals queue, standard ones do not (signal(7)). Kept beside
+ * the map so the map stays "signal → the siginfo delivered next".
+ */
+const rtQueued = new WeakMap<Map<number, SigInfo>, Map<number, SigInfo[]>>();
+
+function enqueue(q: Map<number, SigInfo>, sig: number, info: SigInfo): void {
+  if (!q.has(sig)) {
+    q.set(sig, info);
+    return;
+  }
+  if (sig < KERNEL_SIGRTMIN) return;
+  let m = rtQueued.get(q);
+  if (!m) rtQueued.set(q, (m = new Map()));
+  let l = m.get(sig);
+  if (!l) m.set(sig, (l = []));
+  if (l.length < RT_QUEUE_MAX) l.push(info);
+}
+
+/** Take `sig` off the pending map `q`; the next queued instance of a real-time signal moves up. */
+export function takeSignal(q: Map<number, SigInfo>, sig: number): void {
+  q.delete(sig);
+  const l = rtQueued.get(q)?.get(sig);
+  if (l && l.length > 0) q.set(sig, l.shift()!);
+}
+
+/** Discard every pending instance of `sig` in `q` (its disposition became SIG_IGN). */
+export function discardSignal(q: Map<number, SigInfo>, sig: number): void {
+  q.delete(sig);
+  rtQueued.get(q)?.delete(sig);
+}
+
 /** Whether `sig` is in the sigset `set`. */
 export function inSet(set: [number, number], sig: number): boolean {
   const [lo, hi] = bit(sig);
@@ -87,7 +132,7 @@ export function signalProcess(k: Kernel, t: Task, sig: number, info: SigInfo = {
   if (p.exited || sig === 0) return;
   if (discarded(t, sig)) return;
   // Standard signals do not queue: one pending instance at a time.
-  if (!p.sharedPending.has(sig)) p.sharedPending.set(sig, info);
+  enqueue(p.sharedPending, sig, info);
   p.signalQueue.wake();
   let target: Task | null = wants(t, sig) ? t : null;
   if (target === null) for (const th of p.threads) if (wants(th, sig)) { target = th; break; }
@@ -99,7 +144,7 @@ export function signalProcess(k: Kernel, t: Task, sig: number, info: SigInfo = {
 export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
   if (t.state === TASK_ZOMBIE || t.proc.exited || sig === 0) return;
   if (discarded(t, sig)) return;
-  t.pending.set(sig, info);
+  enqueue(t.pending, sig, info);
   t.proc.signalQueue.wake();
   wakeFor(k, t, sig);
 }
@@ -125,36 +170,44 @@ function wakeFor(k: Kernel, t: Task, sig: number): void {
  */
 export function deliverPending(k: Kernel, t: Task): boolean {
   let did = false;
-  // The thread's own signals first, then the process's (dequeue_signal).
-  const queued: [number, SigInfo, Map<number, SigInfo>][] = [];
-  for (const [sig, info] of t.pending) queued.push([sig, info, t.pending]);
-  for (const [sig, info] of t.proc.sharedPending) queued.push([sig, info, t.proc.sharedPending]);
-  for (const [sig, info, from] of queued) {
-    if (t.state === TASK_ZOMBIE || t.proc.exited) return true;
-    if (isBlocked(t, sig) && sig !== S.SIGKILL) continue;
-    const act = actionOf(t, sig);
-    if (act.handler === SIG_DFL || sig === S.SIGKILL) {
-      from.delete(sig);
-      if (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig)) continue;
-      k.exitTask(t, 0, sig, DEFAULT_CORE.has(sig));
-      return true;
+  // Like the kernel's exit-to-user loop, deliver every deliverable signal now: each
+  // handler's frame goes on top of the last, so the last one set up runs first.
+  for (let framed = true; framed; ) {
+    framed = false;
+    // The thread's own signals first, then the process's; in each, the synchronous (fault)
+    // signals first, then the lowest number (dequeue_signal, next_signal in kernel/signal.c).
+    const queued: [number, SigInfo, Map<number, SigInfo>][] = [];
+    for (const q of [t.pending, t.proc.sharedPending]) {
+      for (const sig of [...q.keys()].sort(signalOrder)) queued.push([sig, q.get(sig)!, q]);
     }
-    if (act.handler === SIG_IGN) {
-      from.delete(sig);
-      continue;
+    for (const [sig, info, from] of queued) {
+      if (t.state === TASK_ZOMBIE || t.proc.exited) return true;
+      if (isBlocked(t, sig) && sig !== S.SIGKILL) continue;
+      const act = actionOf(t, sig);
+      if (act.handler === SIG_DFL || sig === S.SIGKILL) {
+        takeSignal(from, sig);
+        if (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig)) continue;
+        k.exitTask(t, 0, sig, DEFAULT_CORE.has(sig));
+        return true;
+      }
+      if (act.handler === SIG_IGN) {
+        takeSignal(from, sig);
+        continue;
+      }
+      // A handler can only be entered when the task is not inside a system call.
+      if (t.state === TASK_BLOCKED) return did;
+      takeSignal(from, sig);
+      try {
+        buildFrame(k, t, sig, info, act);
+      } catch {
+        // The frame could not be written (bad stack): SIGSEGV, like Linux's force_sigsegv.
+        k.exitTask(t, 0, S.SIGSEGV, true);
+        return true;
+      }
+      did = true;
+      framed = true;
+      break;
     }
-    // A handler can only be entered when the task is not inside a system call.
-    if (t.state === TASK_BLOCKED) return did;
-    from.delete(sig);
-    try {
-      buildFrame(k, t, sig, info, act);
-    } catch {
-      // The frame could not be written (bad stack): SIGSEGV, like Linux's force_sigsegv.
-      k.exitTask(t, 0, S.SIGSEGV, true);
-      return true;
-    }
-    did = true;
-    break;
   }
   return did;
 }
@@ -350,7 +403,7 @@ export function dequeueSignal(t: Task, set: [number, number]): [number, SigInfo]
     for (const sig of q.keys()) if (inSet(set, sig) && (best === 0 || sig < best)) best = sig;
     if (best !== 0) {
       const info = q.get(best)!;
-      q.delete(best);
+      takeSignal(q, best);
       return [best, info];
     }
   }

@@ -3,7 +3,7 @@ import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
-import { dequeueSignal as dequeue, interruptible, postSignal, signalProcess, sigreturn, type SigInfo } from '../signals.js';
+import { dequeueSignal as dequeue, discardSignal, interruptible, postSignal, signalProcess, sigreturn, type SigInfo } from '../signals.js';
 import { readTimespecMs } from './time.js';
 import { TASK_ZOMBIE, type Task } from '../task.js';
 import type { SyscallTable } from './types.js';
@@ -28,7 +28,10 @@ function rtSigaction(t: Task, sig: number, act: number, oact: number, size: numb
   if (next) {
     t.sigactions.set(sig, next);
     // Setting SIG_IGN discards a pending instance (POSIX).
-    if (next.handler === 1) t.pending.delete(sig);
+    if (next.handler === 1) {
+      discardSignal(t.proc.sharedPending, sig);
+      for (const th of t.proc.threads) discardSignal(th.pending, sig);
+    }
   }
   return 0;
 }
