@@ -7,6 +7,7 @@ import type { OpenFile } from './files.js';
 import * as S from './abi/structs.js';
 import type { Kernel } from './kernel.js';
 import { TASK_BLOCKED, TASK_ZOMBIE, type Task } from './task.js';
+import { continueTask, isOrphanedPgrp, stopTask } from './job-control.js';
 
 /**
  * Signal delivery (signal(7), Linux arch/x86/kernel/signal_32.c): pending
@@ -111,7 +112,7 @@ export function hasDeliverable(t: Task): boolean {
 function discarded(t: Task, sig: number): boolean {
   if (sig === S.SIGKILL || sig === S.SIGSTOP) return false;
   const act = actionOf(t, sig);
-  const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig))); // job control stops: not yet
+  const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && DEFAULT_IGNORE.has(sig));
   return ignored && !isBlocked(t, sig) && !(t.sigWait !== null && inSet(t.sigWait.set, sig));
 }
 
@@ -123,6 +124,19 @@ function wants(th: Task, sig: number): boolean {
 }
 
 /**
+ * What arriving does before queueing (kernel/signal.c prepare_signal):
+ * SIGCONT continues a stopped process whatever its disposition and
+ * discards pending stops; a stop signal discards a pending SIGCONT.
+ */
+function prepare(k: Kernel, t: Task, sig: number): void {
+  const queues = [t.proc.sharedPending, ...[...t.proc.threads].map((th) => th.pending)];
+  if (sig === S.SIGCONT) {
+    for (const q of queues) for (const s of DEFAULT_STOP) discardSignal(q, s);
+    continueTask(k, t);
+  } else if (DEFAULT_STOP.has(sig)) for (const q of queues) discardSignal(q, S.SIGCONT);
+}
+
+/**
  * A process-directed signal (kill(2), SIGCHLD, timers): queued for the
  * process and taken by the first thread that does not block it — the one
  * named first, else any other (complete_signal in kernel/signal.c).
@@ -130,6 +144,7 @@ function wants(th: Task, sig: number): boolean {
 export function signalProcess(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
   const p = t.proc;
   if (p.exited || sig === 0) return;
+  prepare(k, t, sig);
   if (discarded(t, sig)) return;
   // Standard signals do not queue: one pending instance at a time.
   enqueue(p.sharedPending, sig, info);
@@ -137,30 +152,50 @@ export function signalProcess(k: Kernel, t: Task, sig: number, info: SigInfo = {
   let target: Task | null = wants(t, sig) ? t : null;
   if (target === null) for (const th of p.threads) if (wants(th, sig)) { target = th; break; }
   if (target === null) return; // every thread blocks it: it stays pending
-  wakeFor(k, target, sig);
+  wakeFor(k, target, sig, p.sharedPending);
 }
 
 /** Post `sig` to the thread `t` (tkill, faults, SIGPIPE): ignore it, act on it by default, or queue it for a handler. */
 export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
   if (t.state === TASK_ZOMBIE || t.proc.exited || sig === 0) return;
+  prepare(k, t, sig);
   if (discarded(t, sig)) return;
   enqueue(t.pending, sig, info);
   t.proc.signalQueue.wake();
-  wakeFor(k, t, sig);
+  wakeFor(k, t, sig, t.pending);
 }
 
-/** `sig` is pending for `t`: end a sigtimedwait for it, interrupt a blocking call, or act on a default action now. */
-function wakeFor(k: Kernel, t: Task, sig: number): void {
+/** `sig` is pending for `t` (in `q`): end a sigtimedwait for it, interrupt a blocking call, or act on a default action now. */
+function wakeFor(k: Kernel, t: Task, sig: number, q: Map<number, SigInfo>): void {
   if (t.sigWait !== null && inSet(t.sigWait.set, sig)) {
     t.sigWait.wake();
     return;
   }
+  // A stopped process acts on nothing but SIGKILL until continued (kernel/signal.c wants_signal).
+  if (t.stopped && sig !== S.SIGKILL) return;
   const act = actionOf(t, sig);
+  const dfl = act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP;
   if (!isBlocked(t, sig) || sig === S.SIGKILL) {
-    // A task parked in an interruptible call wakes up with EINTR (or restarts).
+    // A task parked in an interruptible call wakes up with EINTR: the kernel restarts the call
+    // unless a handler without SA_RESTART runs (kernel.ts finishSyscall), so a stopped call
+    // carries on once the task is continued.
     if (t.state === TASK_BLOCKED && t.interrupt !== null) t.interrupt();
-    if (act.handler === SIG_DFL || sig === S.SIGKILL) deliverPending(k, t);
+    if (dfl) {
+      takeSignal(q, sig);
+      defaultAction(k, t, sig);
+    }
   }
+}
+
+/** The default action of `sig` (not ignored): stop, or terminate (with a core for some). */
+function defaultAction(k: Kernel, t: Task, sig: number): void {
+  if (DEFAULT_STOP.has(sig)) {
+    // Stops from the terminal or kill are discarded in an orphaned process group (POSIX), SIGSTOP is not.
+    if (sig !== S.SIGSTOP && isOrphanedPgrp(k, t.pgid)) return;
+    stopTask(k, t, sig);
+    return;
+  }
+  k.exitTask(t, 0, sig, DEFAULT_CORE.has(sig));
 }
 
 /**
@@ -181,14 +216,15 @@ export function deliverPending(k: Kernel, t: Task): boolean {
       for (const sig of [...q.keys()].sort(signalOrder)) queued.push([sig, q.get(sig)!, q]);
     }
     for (const [sig, info, from] of queued) {
-      if (t.state === TASK_ZOMBIE || t.proc.exited) return true;
+      if (t.state === TASK_ZOMBIE || t.proc.exited || t.stopped) return true;
       if (isBlocked(t, sig) && sig !== S.SIGKILL) continue;
       const act = actionOf(t, sig);
-      if (act.handler === SIG_DFL || sig === S.SIGKILL) {
+      if (act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP) {
         takeSignal(from, sig);
-        if (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig)) continue;
-        k.exitTask(t, 0, sig, DEFAULT_CORE.has(sig));
-        return true;
+        if (DEFAULT_IGNORE.has(sig)) continue;
+        defaultAction(k, t, sig);
+        if (t.stopped || t.state === TASK_ZOMBIE || t.proc.exited) return true;
+        continue;
       }
       if (act.handler === SIG_IGN) {
         takeSignal(from, sig);

@@ -3,6 +3,7 @@ import { STATE_BYTES } from '../mem/layout.js';
 import type { Inode } from '../fs/types.js';
 import { WaitQueue, type OpenFile } from './files.js';
 import type { SigInfo } from './signals.js';
+import type { Tty } from './tty.js';
 
 function closeFile(f: OpenFile): void {
   if (--f.refs === 0) f.release();
@@ -51,6 +52,15 @@ export class Process {
   exitCode = 0;
   termSignal = 0;
   coreDumped = false;
+  /** Controlling terminal (per process, inherited by fork; setsid drops it). */
+  ctty: Tty | null = null;
+  /** Stopped by a job-control signal (no thread is scheduled until SIGCONT). */
+  stopped = false;
+  /**
+   * A stop or continue a waiting parent has not collected yet (wait4's
+   * WUNTRACED / WCONTINUED): the stopping signal, or -1 for "continued".
+   */
+  jobReport = 0;
   /** Every thread has exited (the leader is a zombie, or reaped). */
   exited = false;
   /** exit_group() or a fatal signal is taking every thread down. */
@@ -190,6 +200,12 @@ export class Task {
   set childWaiters(v: (() => void)[]) { this.proc.childWaiters = v; }
   get realTimer(): Process['realTimer'] { return this.proc.realTimer; }
   set realTimer(v: Process['realTimer']) { this.proc.realTimer = v; }
+  get ctty(): Tty | null { return this.proc.ctty; }
+  set ctty(v: Tty | null) { this.proc.ctty = v; }
+  get stopped(): boolean { return this.proc.stopped; }
+  set stopped(v: boolean) { this.proc.stopped = v; }
+  get jobReport(): number { return this.proc.jobReport; }
+  set jobReport(v: number) { this.proc.jobReport = v; }
 
   allocFd(file: OpenFile, cloexec: boolean, min = 0): number {
     let fd = min;
