@@ -289,10 +289,12 @@ export class Kernel implements InterruptHost {
     if (this.loaded === t) this.loaded = null;
     const old = t.as;
     if (this.cpu.as === old) this.cpu.setAddressSpace(as);
-    if (old !== as && !first) old.destroy();
+    if (old !== as && !first) this.releaseVm(old);
     t.as = as;
     t.exePath = exePath;
     t.cmdline = argv.slice();
+    // A vfork parent resumes once its child has its own memory (vfork(2)).
+    t.proc.vforkDone?.();
     t.comm = exePath.slice(exePath.lastIndexOf('/') + 1).slice(0, 15);
     // execve(2): handled signals revert to the default, the alternate stack, robust list,
     // clear-tid word and POSIX timers are gone; ignored signals, the mask and pending ones stay.
@@ -492,8 +494,10 @@ export class Kernel implements InterruptHost {
   }
 
   /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */
-  forkTask(t: Task): Task {
-    const child = new Task(this.nextPid++, t.tgid, t.as.fork(), t.root, t.cwd);
+  forkTask(t: Task, shareVm = false): Task {
+    // CLONE_VM without CLONE_THREAD (vfork, posix_spawn): a new process on the same memory.
+    if (shareVm) this.vmSharers.set(t.as, (this.vmSharers.get(t.as) ?? 0) + 1);
+    const child = new Task(this.nextPid++, t.tgid, shareVm ? t.as : t.as.fork(), t.root, t.cwd);
     child.regs.set(this.regsOf(t));
     child.regs[R_EAX] = 0;
     child.cwdPath = t.cwdPath;
@@ -514,6 +518,17 @@ export class Kernel implements InterruptHost {
     child.altStack = t.altStack;
     this.tasks.set(child.pid, child);
     return child;
+  }
+
+  /** Processes beyond the first using an address space (CLONE_VM children before their exec or exit). */
+  private readonly vmSharers = new Map<AddressSpace, number>();
+
+  /** A process stops using `as` (exec, exit): its frames go when no other process uses it. */
+  private releaseVm(as: AddressSpace): void {
+    const n = this.vmSharers.get(as) ?? 0;
+    if (n === 0) as.destroy();
+    else if (n === 1) this.vmSharers.delete(as);
+    else this.vmSharers.set(as, n - 1);
   }
 
   /** clone(CLONE_THREAD…): a new thread of `t`'s process, sharing everything but registers, mask and pending signals. */
@@ -656,7 +671,8 @@ export class Kernel implements InterruptHost {
     t.closeAllFds();
     jobControlExit(this, leader ?? t);
     if (leader) this.onExit(leader);
-    p.as.destroy();
+    this.releaseVm(p.as);
+    p.vforkDone?.();
   }
   /** Default action for a fault's signal: terminate (with "core" for the core-dumping ones). */
   private handleFault(t: Task, f: CpuFault): void {

@@ -77,6 +77,8 @@ export class Process {
   readonly posixTimers = new Map<number, { dispose: () => void }>();
   /** Woken whenever a signal is queued for the process or one of its threads (signalfd's readiness). */
   readonly signalQueue = new WaitQueue();
+  /** CLONE_VFORK: resumes the parent when this child execs or exits (then cleared). */
+  vforkDone: (() => void) | null = null;
   /** prctl(PR_SET_PDEATHSIG): signal sent when the parent exits. */
   pdeathSig = 0;
   dumpable = 1;

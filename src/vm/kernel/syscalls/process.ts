@@ -28,12 +28,12 @@ function fork(k: Kernel, t: Task): number {
  * order (kernel/fork.c); `tls` is a struct user_desc * there.
  * With CLONE_THREAD the child is a thread sharing the whole process (glibc's
  * pthread_create passes VM|FS|FILES|SIGHAND|THREAD|SYSVSEM together).
- * Without it the child is a new process with copy-on-write memory: a
- * CLONE_VM|CLONE_VFORK child (posix_spawn) is indistinguishable from that
- * unless it writes to the parent's memory before exec; CLONE_FILES/CLONE_FS
- * without CLONE_THREAD copy instead of sharing.
+ * Without it the child is a new process: on the parent's memory with
+ * CLONE_VM (posix_spawn's CLONE_VM|CLONE_VFORK: the child reports an exec
+ * failure by writing there), on a copy-on-write copy otherwise.
+ * CLONE_FILES/CLONE_FS without CLONE_THREAD copy instead of sharing.
  */
-function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, tls: number, ctid: number): number {
+function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, tls: number, ctid: number): number | Promise<number> {
   const thread = (flags & E.CLONE_THREAD) !== 0;
   // The combinations clone(2) refuses.
   if (thread && !(flags & E.CLONE_SIGHAND)) throw new SyscallError(EINVAL);
@@ -41,7 +41,8 @@ function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, t
   if (thread && !(flags & E.CLONE_VM)) throw new SyscallError(EINVAL);
   if (flags & E.CLONE_PIDFD) throw new SyscallError(EINVAL, 'CLONE_PIDFD is not supported');
   if (thread && t.proc.threads.size >= 4096) throw new SyscallError(EAGAIN);
-  const child = thread ? k.newThread(t) : k.forkTask(t);
+  const shareVm = !thread && (flags & E.CLONE_VM) !== 0;
+  const child = thread ? k.newThread(t) : k.forkTask(t, shareVm);
   if (stack !== 0) child.regs[4] = stack;
   if (flags & E.CLONE_SETTLS) {
     try {
@@ -60,6 +61,16 @@ function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, t
   if (flags & E.CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
   // CLONE_PARENT: the child is a sibling of the caller.
   if (!thread && flags & E.CLONE_PARENT) child.ppid = t.ppid;
+  // CLONE_VFORK: the parent sleeps until the child execs or exits (not interruptible, as in Linux).
+  if (flags & E.CLONE_VFORK) {
+    const pid = child.pid;
+    return new Promise<number>((resolve) => {
+      child.proc.vforkDone = () => {
+        child.proc.vforkDone = null;
+        resolve(pid);
+      };
+    });
+  }
   return child.pid;
 }
 
@@ -270,7 +281,8 @@ function setsid(k: Kernel, t: Task): number {
 
 export const processSyscalls: SyscallTable = {
   [N.NR_fork]: (k, t) => fork(k, t),
-  [N.NR_vfork]: (k, t) => fork(k, t),
+  // vfork(2): the child runs on the parent's memory (and stack) while the parent waits for its exec or exit.
+  [N.NR_vfork]: (k, t) => clone(k, t, E.CLONE_VM | E.CLONE_VFORK | S.SIGCHLD, 0, 0, 0, 0),
   [N.NR_clone]: (k, t, flags, stack, ptid, tls, ctid) => clone(k, t, flags, stack, ptid, tls, ctid),
   // glibc tries clone3 first and falls back to clone on ENOSYS (sysdeps/unix/sysv/linux/clone-internal.c).
   [N.NR_clone3]: () => {
