@@ -73,7 +73,7 @@ function defaultLimit(res: number): [number, number] {
   }
 }
 
-function getLimit(t: Task, res: number): [number, number] {
+export function getLimit(t: Task, res: number): [number, number] {
   if (res < 0 || res >= S.RLIM_NLIMITS) throw new SyscallError(EINVAL);
   return t.rlimits.get(res) ?? defaultLimit(res);
 }

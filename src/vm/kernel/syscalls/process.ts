@@ -1,6 +1,6 @@
 import { E2BIG, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
 import * as E from '../abi/events.js';
-import { setThreadArea } from './proc.js';
+import { getLimit, setThreadArea } from './proc.js';
 import { writeChildRusage } from './rusage.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
@@ -19,7 +19,24 @@ const WNOHANG = 1;
 /** execve argument + environment size limit (MAX_ARG_STRLEN-ish: 32 pages per string, 2 MiB total). */
 const ARG_MAX = 2 * 1024 * 1024;
 
+/** Most tasks (processes and threads) alive at once in one VM: a fork or thread bomb gets EAGAIN, the VM stays up. */
+const MAX_TASKS = 4096;
+
+/**
+ * fork/clone's limits (kernel/fork.c copy_process): the VM-wide task count
+ * (like threads-max), and RLIMIT_NPROC for the caller's user unless root.
+ */
+function checkTaskLimit(k: Kernel, t: Task): void {
+  if (k.tasks.size >= MAX_TASKS) throw new SyscallError(EAGAIN, 'too many tasks');
+  if (t.uid === 0) return;
+  const [soft] = getLimit(t, S.RLIMIT_NPROC);
+  let n = 0;
+  for (const x of k.tasks.values()) if (x.uid === t.uid && x.state !== TASK_ZOMBIE && !x.threadExited) n++;
+  if (n >= soft) throw new SyscallError(EAGAIN);
+}
+
 function fork(k: Kernel, t: Task): number {
+  checkTaskLimit(k, t);
   return k.forkTask(t).pid;
 }
 
@@ -40,7 +57,7 @@ function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, t
   if (flags & E.CLONE_SIGHAND && !(flags & E.CLONE_VM)) throw new SyscallError(EINVAL);
   if (thread && !(flags & E.CLONE_VM)) throw new SyscallError(EINVAL);
   if (flags & E.CLONE_PIDFD) throw new SyscallError(EINVAL, 'CLONE_PIDFD is not supported');
-  if (thread && t.proc.threads.size >= 4096) throw new SyscallError(EAGAIN);
+  checkTaskLimit(k, t);
   const shareVm = !thread && (flags & E.CLONE_VM) !== 0;
   const child = thread ? k.newThread(t) : k.forkTask(t, shareVm);
   if (stack !== 0) child.regs[4] = stack;
