@@ -38,8 +38,9 @@ int main(int argc, char **argv) {
     execl(argv[0], argv[0], "after vfork", (char *)0);
     _exit(127);
   }
-  printf("after exec: %d\n", shared_word);
+  int seen = shared_word; /* printed after the child's output, which races with ours */
   waitpid(c, &st, 0);
+  printf("after exec: %d\n", seen);
   printf("exec child exited %d\n", WEXITSTATUS(st));
 
   pid_t pid;
