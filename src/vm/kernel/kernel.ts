@@ -268,6 +268,11 @@ export class Kernel implements InterruptHost {
     resetSseState(r);
     for (let k = 0; k < 6; k++) r[S_SEG_SEL + k] = k === SEG_CS ? USER_CS : k === 4 || k === 5 ? 0 : USER_DS;
     for (const [n, e] of t.fds.entries()) if (e && e.cloexec) t.closeFd(n);
+    // execve(2): caught signals revert to their default action (ignored ones stay ignored), and
+    // the alternate signal stack is gone with the old memory.
+    for (const [sig, a] of t.sigactions) if (a.handler > 1) t.sigactions.delete(sig);
+    t.altStack = null;
+    t.fpuStack.length = 0;
   }
 
   /** Run the scheduler until `main` exits. */
