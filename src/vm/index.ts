@@ -11,12 +11,18 @@ import { Kernel } from './kernel/kernel.js';
 import type { BlockDevice } from './storage/block-device.js';
 import type { TerminalHost, TerminalInput } from './kernel/terminal.js';
 import { loginEnvironment, lookupUser } from './user.js';
+import type { PersistentDisk } from './storage/persist.js';
 
 export { MemoryBlockDevice, type BlockDevice } from './storage/block-device.js';
 export { VmError } from './kernel/errors.js';
 export type { Console } from './kernel/console.js';
 export { Kernel } from './kernel/kernel.js';
 export type { TerminalHost, TerminalInput } from './kernel/terminal.js';
+export type { ImageDevice, ImageIdentity } from './storage/block-device.js';
+export { StorageError, type StorageErrorType } from './storage/errors.js';
+export { openImage, type OpenImageOptions, type FetchProgress, type ChunkManifest } from './storage/http-device.js';
+export { CacheApiChunkCache, MemoryChunkCache, type ChunkCache } from './storage/chunk-cache.js';
+export { PersistentDisk, MemoryChangeStore, resetStore, exportStore, importStore, type ChangeStore, type PersistentDiskOptions, type StoreMeta } from './storage/persist.js';
 
 export interface RunOptions {
   device: BlockDevice;
@@ -47,6 +53,12 @@ export interface RunOptions {
    * SHELL, PATH, TERM=xterm-256color, LANG=C.UTF-8).
    */
   user?: string;
+  /**
+   * Keep changes in this disk's store (its overlay is mounted instead of a
+   * fresh in-memory one over `device`, which is then ignored): commits on
+   * sync/fsync, after idle, and a final one when the program ends.
+   */
+  disk?: PersistentDisk;
 }
 
 export interface RunResult {
@@ -66,7 +78,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   let root: Ext2;
   // The image is never written: the guest's changes live in an overlay of
   // changed blocks (in memory here; the persistence issue stores them).
-  const overlay = new OverlayBlockDevice(opts.device);
+  const overlay = opts.disk?.overlay ?? new OverlayBlockDevice(opts.device);
   try {
     root = await Ext2.mount(overlay, { writable: opts.readOnly !== true });
   } catch (e) {
@@ -76,8 +88,11 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   const console =
     opts.console ??
     new CallbackConsole(opts.stdout ?? (() => {}), opts.stderr ?? (() => {}), opts.stdin ?? (async () => null));
+  const disk = opts.disk;
+  disk?.attach(root);
+  const commit = disk === undefined ? undefined : () => disk.commit();
   const user = await lookupUser(root, opts.user);
-  const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, uid: user.uid, gid: user.gid });
+  const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, uid: user.uid, gid: user.gid, commit });
   const env = opts.env ?? loginEnvironment(user);
   if (opts.terminal) {
     const input = kernel.attachTerminal(opts.terminal);
@@ -91,5 +106,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     // Whatever the first process left running ends with it (like a container's init).
     kernel.shutdown();
   }
+  // What the program left unsynced is kept too (a StorageError here reaches the caller).
+  if (disk !== undefined) await disk.commit();
   return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
 }

@@ -9,7 +9,8 @@ import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '
 import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
-import { EACCES, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
+import { EACCES, EFAULT, EINTR, EIO, ENOSPC, ENOSYS } from './abi/errno.js';
+import { StorageError } from '../storage/errors.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
@@ -57,6 +58,12 @@ export interface KernelOptions {
   /** Credentials of the first process (default root). */
   uid?: number;
   gid?: number;
+  /**
+   * Make every change so far durable (a PersistentDisk's commit): sync,
+   * syncfs, fsync and fdatasync wait for it. Rejects with a StorageError
+   * ('quota' → ENOSPC, anything else → EIO, as Linux reports writeback errors).
+   */
+  commit?: () => Promise<void>;
 }
 
 export interface ExitInfo {
@@ -99,6 +106,17 @@ export class Kernel implements InterruptHost {
   readonly bootMs: number;
   rootInode!: Inode;
   stopped = false;
+  /**
+   * The base image failed under the VM (server gone after retries, image
+   * changed): run() ends with this StorageError, so the host reports its
+   * type, rather than guest processes dying of SIGBUS/EIO one by one.
+   */
+  private storageFailure: StorageError | null = null;
+
+  /** Stop the VM with a storage failure (see storageFailure). */
+  failStorage(e: StorageError): void {
+    this.storageFailure ??= e;
+  }
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
   procfs: ProcFs | null = null;
@@ -280,6 +298,7 @@ export class Kernel implements InterruptHost {
     let sliceStart = this.monotonic();
     while (main.state !== TASK_ZOMBIE) {
       if (this.stopped) throw new VmError('internal', 'the VM was stopped');
+      if (this.storageFailure !== null) throw this.storageFailure;
       const t = this.pickRunnable();
       if (t === null) {
         const waits: Promise<void>[] = [];
@@ -377,7 +396,7 @@ export class Kernel implements InterruptHost {
     t.blockedOn = r.then(
       (v) => this.finishSyscall(t, v),
       // A guest buffer in a file page not read yet: read it, then run the call again (exec.ts).
-      (e) => (isNeedsPage(e) ? retrySyscallAfterPage(this, t, e) : this.finishSyscall(t, -errnoOf(e))),
+      (e) => (isNeedsPage(e) ? retrySyscallAfterPage(this, t, e) : e instanceof StorageError ? this.failStorage(e) : this.finishSyscall(t, -errnoOf(e))),
     );
   }
 
@@ -429,6 +448,12 @@ export class Kernel implements InterruptHost {
   /** sync(2): wait until every filesystem's changes reached its device. */
   async syncAll(): Promise<void> {
     await this.opts.root.sync?.();
+    if (this.opts.commit === undefined) return;
+    try {
+      await this.opts.commit();
+    } catch (e) {
+      throw new SyscallError(e instanceof StorageError && e.type === 'quota' ? ENOSPC : EIO);
+    }
   }
 
   /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */

@@ -458,7 +458,8 @@ export const fsSyscalls: SyscallTable = {
   },
   [N.NR_dup2]: (_k, t, a, b) => dup2(t, a, b, 0, false),
   [N.NR_dup3]: (_k, t, a, b, flags) => dup2(t, a, b, flags, true),
-  [N.NR_fsync]: (_k, t, fd) => (fileOf(t, fd), 0),
-  [N.NR_fdatasync]: (_k, t, fd) => (fileOf(t, fd), 0),
+  // The overlay commits whole filesystem states, so one file's fsync commits everything (like sync).
+  [N.NR_fsync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
+  [N.NR_fdatasync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
 };
 
