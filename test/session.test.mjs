@@ -125,6 +125,12 @@ test('bash --login on the console terminal: ^C, ^Z and fg, vim, python3, gcc, a 
     screen.type('\x04');
     await screen.expect(PROMPT);
 
+    // Pseudo-terminals: python's pty module and script(1) each run a program on /dev/pts/N.
+    screen.type(`python3 -c 'import pty; pty.spawn(["tty"])'; script -qc tty /dev/null; echo /dev/pts/*\r`);
+    // (Each leaves its own terminal modes on the way out, so allow for either line ending.)
+    await screen.expect(/\/dev\/pts\/\d+\r*\n\/dev\/pts\/\d+\r*\n\/dev\/pts\/ptmx\r\n/, 300_000);
+    await screen.expect(PROMPT);
+
     // The compiler, from the terminal.
     screen.type('gcc -O2 hello.c -lm && ./a.out\r');
     await screen.expect(/Hello from C on web-vm!\r\n/, 600_000);
