@@ -74,7 +74,8 @@ function kill(k: Kernel, t: Task, pid: number, sig: number): number {
 function rtSigsuspend(t: Task, maskAddr: number, size: number): Promise<number> {
   if (size !== 8) throw new SyscallError(EINVAL);
   const m: [number, number] = [t.as.read32(maskAddr) & UNBLOCKABLE, t.as.read32(maskAddr + 4)];
-  t.savedMask = t.sigmask;
+  // A sigsuspend restarted after a stop keeps the mask saved the first time.
+  t.savedMask ??= t.sigmask;
   t.sigmask = m;
   return interruptible(t, new Promise<number>(() => {}));
 }
