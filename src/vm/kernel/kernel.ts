@@ -41,7 +41,8 @@ function restartRequested(t: Task): boolean {
     const a = t.sigactions.get(sig);
     if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0 && RESTARTABLE.has(t.syscallNr);
   }
-  return true;
+  // Only an EINTR a signal caused (not one a failing call reports).
+  return t.interrupted || t.stopped;
 }
 
 export interface KernelOptions {
@@ -406,7 +407,9 @@ export class Kernel implements InterruptHost {
     const regs = this.regsOf(t);
     regs[R_EAX] = v;
     // Interrupted by a signal whose handler asked for SA_RESTART: run the call again after it.
-    if (v === -EINTR && restartRequested(t)) {
+    const restart = v === -EINTR && restartRequested(t);
+    t.interrupted = false;
+    if (restart) {
       regs[R_EAX] = t.syscallNr;
       regs[S_EIP] = (regs[S_EIP] - 2) | 0;
     }
