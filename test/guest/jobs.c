@@ -164,6 +164,20 @@ static void basic(void) {
   fcntl(p[0], F_SETFL, O_NONBLOCK);
   int n = read(p[0], &c, 1);
   printf("nothing after SIGSTOP: %d\n", n < 0);
+
+  /* setpgid: a group to join must exist in the session. */
+  pid_t a = sleeper(), b = fork();
+  if (b == 0) {
+    for (;;) pause();
+  }
+  r = setpgid(b, 99999);
+  printf("setpgid to a missing group: %d %s\n", r, strerror(errno));
+  r = setpgid(b, a);
+  printf("setpgid into a sibling's group: %d same=%d\n", r, getpgid(b) == a);
+  kill(a, SIGKILL);
+  kill(b, SIGKILL);
+  waitpid(a, &st, 0);
+  waitpid(b, &st, 0);
 }
 
 /* The session side: a child leads a session whose controlling terminal is the pty slave. */
