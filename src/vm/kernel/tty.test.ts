@@ -27,9 +27,11 @@ const text = (b: Uint8Array | null): string | null => (b === null ? null : Buffe
 test('IXON: ^S holds output until ^Q, and neither reaches the reader', () => {
   const { tty, out } = make();
   tty.input(bytes('\x13'));
+  assert.equal(tty.outputStopped, true);
   tty.write(bytes('held\n'));
   assert.equal(out(), '');
   tty.input(bytes('\x11'));
+  assert.equal(tty.outputStopped, false);
   assert.equal(out(), 'held\r\n');
   assert.equal(tty.available, 0);
 });

@@ -388,6 +388,12 @@ export class Tty {
     const h = this.held;
     this.held = [];
     for (const b of h) this.sink(b);
+    this.wake();
+  }
+
+  /** Output stopped by ^S (IXON) or TCOOFF: writers wait (n_tty_write), echoes are held. */
+  get outputStopped(): boolean {
+    return this.outStopped;
   }
 
   /** TCXONC. */
