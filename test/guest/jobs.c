@@ -321,9 +321,39 @@ static void session(void) {
   printf("\n");
 }
 
+/* Closing the master hangs the terminal up: its session leader gets SIGHUP. */
+static void hangup(void) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  grantpt(m);
+  unlockpt(m);
+  char name[64];
+  strcpy(name, ptsname(m));
+  int sync[2];
+  pipe(sync);
+  pid_t leader = fork();
+  if (leader == 0) {
+    close(m);
+    setsid();
+    int s = open(name, O_RDWR);
+    write(sync[1], "r", 1);
+    char b[8];
+    int r = read(s, b, sizeof b);
+    printf("leader survived: read=%d\n", r);
+    _exit(0);
+  }
+  char c;
+  read(sync[0], &c, 1);
+  usleep(50000);
+  close(m);
+  int st;
+  waitpid(leader, &st, 0);
+  status("master closed", leader, leader, st);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   basic();
   session();
+  hangup();
   return 0;
 }
