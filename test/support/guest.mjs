@@ -87,6 +87,9 @@ function build(dir, guests) {
   rmSync(tmp, { recursive: true, force: true });
   const binDir = join(tmp, 'root', 'bin');
   mkdirSync(binDir, { recursive: true });
+  // Mount points: devfs (terminals, /dev/pts) and procfs (ttyname reads /proc/self/fd), as natively.
+  mkdirSync(join(tmp, 'root', 'dev'));
+  mkdirSync(join(tmp, 'root', 'proc'));
   let total = 0;
   for (const g of guests) {
     const out = join(binDir, g.name);
@@ -137,7 +140,7 @@ export function buildGuests() {
   const guests = listGuests();
   const files = sourceFiles();
   const hash = recipeHash(
-    'guest-v1',
+    'guest-v2-dev-proc',
     CFLAGS,
     PIE_CFLAGS,
     LDLIBS,

@@ -3,6 +3,7 @@ import { STATE_BYTES } from '../mem/layout.js';
 import type { Inode } from '../fs/types.js';
 import type { OpenFile } from './files.js';
 import type { SigInfo } from './signals.js';
+import type { Tty } from './tty.js';
 
 function closeFile(f: OpenFile): void {
   if (--f.refs === 0) f.release();
@@ -45,6 +46,15 @@ export class Task {
   blockedOn: Promise<void> | null = null;
   pgid = 0;
   sid = 0;
+  /** Controlling terminal (per process, inherited by fork; setsid drops it). */
+  ctty: Tty | null = null;
+  /** Stopped by a job-control signal (not scheduled until SIGCONT). */
+  stopped = false;
+  /**
+   * A stop or continue a waiting parent has not collected yet (wait4's
+   * WUNTRACED / WCONTINUED): the stopping signal, or -1 for "continued".
+   */
+  jobReport = 0;
   /** Wakes a parent blocked in wait4 when a child changes state. */
   childWaiters: (() => void)[] = [];
   /** Pending signals and their siginfo (signals.ts). */
