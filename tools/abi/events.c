@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/times.h>
 #include <linux/futex.h>
+#include <sys/signalfd.h>
 
 #define F(s, m, name) printf("export const %s = %zu;\n", name, offsetof(struct s, m))
 #define Z(s, name) printf("export const %s = %zu;\n", name, sizeof(struct s))
@@ -57,6 +58,9 @@ int main(void) {
   F(rusage, ru_minflt, "RU_MINFLT"); F(rusage, ru_nvcsw, "RU_NVCSW"); F(rusage, ru_nivcsw, "RU_NIVCSW");
   C(RUSAGE_SELF); C(RUSAGE_CHILDREN); C(RUSAGE_THREAD);
   Z(tms, "TMS_SIZE");
+  printf("\n// struct signalfd_siginfo fields beyond abi/tty.ts's (sys/signalfd.h)\n");
+  F(signalfd_siginfo, ssi_tid, "SSI_TID"); F(signalfd_siginfo, ssi_overrun, "SSI_OVERRUN");
+  F(signalfd_siginfo, ssi_int, "SSI_INT"); F(signalfd_siginfo, ssi_ptr, "SSI_PTR");
   printf("\n// futex (linux/futex.h)\n");
   U(FUTEX_WAITERS); U(FUTEX_OWNER_DIED); U(FUTEX_TID_MASK);
   return 0;

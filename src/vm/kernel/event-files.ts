@@ -3,10 +3,6 @@ import { SyscallError } from './errors.js';
 import { OpenFile, POLLIN, POLLOUT, WaitQueue, anonStat } from './files.js';
 import type { Kernel } from './kernel.js';
 import type { Stat } from '../fs/types.js';
-import { SI_TIMER } from './abi/events.js';
-import { SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
-import { dequeueSignal, inSet, type SigInfo } from './signals.js';
-import type { Task } from './task.js';
 
 /**
  * Files that are counters rather than data: eventfd(2) and timerfd_create(2),
@@ -175,81 +171,3 @@ export class TimerFd extends OpenFile {
   }
 }
 
-/** sizeof(struct signalfd_siginfo) (linux/signalfd.h). */
-const SIGNALFD_SIGINFO_SIZE = 128;
-
-/**
- * signalfd(2): the signals of `mask` pending for the thread that made it
- * (or its process) read as struct signalfd_siginfo records; reading takes
- * them off the queue, as sigwaitinfo does. Linux reads the pending signals
- * of whichever thread calls read(); here they are the creating thread's.
- */
-export class SignalFd extends OpenFile {
-  private readonly ino = nextAnonIno++;
-  constructor(private readonly owner: Task, public mask: [number, number], flags: number) {
-    super(flags, 'anon_inode:[signalfd]');
-  }
-  override get waitsByPoll(): boolean {
-    return true;
-  }
-  stat(): Stat {
-    return anonStat(this.ino);
-  }
-  private hasPending(): boolean {
-    for (const q of [this.owner.pending, this.owner.proc.sharedPending]) for (const sig of q.keys()) if (inSet(this.mask, sig)) return true;
-    return false;
-  }
-  read(len: number): Uint8Array {
-    if (len < SIGNALFD_SIGINFO_SIZE) throw new SyscallError(EINVAL);
-    const out: Uint8Array[] = [];
-    while ((out.length + 1) * SIGNALFD_SIGINFO_SIZE <= len) {
-      const got = dequeueSignal(this.owner, this.mask);
-      if (got === null) break;
-      out.push(signalfdSiginfo(got[0], got[1]));
-    }
-    if (out.length === 0) throw new SyscallError(EAGAIN);
-    const b = new Uint8Array(out.length * SIGNALFD_SIGINFO_SIZE);
-    out.forEach((r, n) => b.set(r, n * SIGNALFD_SIGINFO_SIZE));
-    return b;
-  }
-  write(): number {
-    throw new SyscallError(EINVAL);
-  }
-  override seek(): number {
-    throw new SyscallError(29 /* ESPIPE */);
-  }
-  override pollState(): number {
-    return this.hasPending() ? POLLIN : 0;
-  }
-  override pollChange(): Promise<void> {
-    return this.owner.proc.signalQueue.wait();
-  }
-}
-
-/** struct signalfd_siginfo from our siginfo words (their meaning depends on si_code, as in the siginfo union). */
-function signalfdSiginfo(sig: number, info: SigInfo): Uint8Array {
-  const b = new Uint8Array(SIGNALFD_SIGINFO_SIZE);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, sig, true); // ssi_signo
-  dv.setInt32(8, info.code, true); // ssi_code
-  const a = info.a ?? 0;
-  const v = info.b ?? 0;
-  const c = info.c ?? 0;
-  if (info.code === SI_TIMER) {
-    dv.setUint32(24, a, true); // ssi_tid (timer id)
-    dv.setUint32(32, v, true); // ssi_overrun
-    dv.setInt32(44, c, true); // ssi_int
-    dv.setUint32(48, c, true); // ssi_ptr
-  } else if (sig === SIGSEGV || sig === SIGBUS || sig === SIGILL || sig === SIGFPE || sig === SIGTRAP) {
-    dv.setUint32(72, a, true); // ssi_addr
-  } else {
-    dv.setUint32(12, a, true); // ssi_pid
-    dv.setUint32(16, v, true); // ssi_uid
-    if (sig === SIGCHLD) dv.setInt32(40, c, true); // ssi_status
-    else {
-      dv.setInt32(44, c, true); // ssi_int (sigqueue's value)
-      dv.setUint32(48, c, true);
-    }
-  }
-  return b;
-}

@@ -392,6 +392,7 @@ export function interruptible<T>(t: Task, p: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     t.interrupt = () => {
       t.interrupt = null;
+      t.interrupted = true;
       reject(new SyscallError(EINTR));
     };
     p.then(

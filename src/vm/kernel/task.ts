@@ -127,6 +127,8 @@ export class Task {
   interrupt: (() => void) | null = null;
   /** Set while in rt_sigtimedwait: the signals waited for, and how to wake the waiter. */
   sigWait: { set: [number, number]; wake: () => void } | null = null;
+  /** The call in progress was cut short by a signal (its EINTR may become a restart). */
+  interrupted = false;
   /** rt_sigsuspend's mask to restore once the handler has run. */
   savedMask: [number, number] | null = null;
   altStack: { sp: number; size: number } | null = null;

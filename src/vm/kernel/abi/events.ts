@@ -112,6 +112,12 @@ export const RUSAGE_CHILDREN = -1;
 export const RUSAGE_THREAD = 1;
 export const TMS_SIZE = 16;
 
+// struct signalfd_siginfo fields beyond abi/tty.ts's (sys/signalfd.h)
+export const SSI_TID = 24;
+export const SSI_OVERRUN = 32;
+export const SSI_INT = 44;
+export const SSI_PTR = 48;
+
 // futex (linux/futex.h)
 export const FUTEX_WAITERS = 0x80000000;
 export const FUTEX_OWNER_DIED = 0x40000000;

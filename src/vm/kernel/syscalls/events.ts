@@ -3,7 +3,7 @@ import * as E from '../abi/events.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { EpollFile } from '../epoll.js';
-import { EventFd, IntervalTimer, SignalFd, TimerFd } from '../event-files.js';
+import { EventFd, IntervalTimer, TimerFd } from '../event-files.js';
 import { SyscallError } from '../errors.js';
 import type { OpenFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
@@ -271,24 +271,7 @@ function timerSettime(t: Task, id: number, flags: number, nv: number, ov: number
   return 0;
 }
 
-/** signalfd / signalfd4: a new signalfd for `mask`, or (fd ≥ 0) a new mask for an existing one. */
-function signalfd(t: Task, fd: number, maskAddr: number, size: number, flags: number): number {
-  if (size !== 8) throw new SyscallError(EINVAL);
-  if (flags & ~(S.O_CLOEXEC | S.O_NONBLOCK)) throw new SyscallError(EINVAL);
-  // SIGKILL and SIGSTOP cannot be read from a signalfd (signalfd(2)).
-  const mask: [number, number] = [t.as.read32(maskAddr) & ~((1 << (S.SIGKILL - 1)) | (1 << (S.SIGSTOP - 1))), t.as.read32(maskAddr + 4)];
-  if (fd !== -1) {
-    const f = fileOf(t, fd);
-    if (!(f instanceof SignalFd)) throw new SyscallError(EINVAL);
-    f.mask = mask;
-    return fd;
-  }
-  return t.allocFd(new SignalFd(t, mask, flags & S.O_NONBLOCK), (flags & S.O_CLOEXEC) !== 0);
-}
-
 export const eventSyscalls: SyscallTable = {
-  [N.NR_signalfd]: (_k, t, fd, mask, size) => signalfd(t, fd, mask, size, 0),
-  [N.NR_signalfd4]: (_k, t, fd, mask, size, flags) => signalfd(t, fd, mask, size, flags),
   [N.NR_epoll_create]: (_k, t, size) => {
     if (size <= 0) throw new SyscallError(EINVAL);
     return epollCreate(t, 0);

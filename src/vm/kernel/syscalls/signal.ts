@@ -7,6 +7,7 @@ import { dequeueSignal as dequeue, discardSignal, interruptible, postSignal, sig
 import { readTimespecMs } from './time.js';
 import { TASK_ZOMBIE, type Task } from '../task.js';
 import type { SyscallTable } from './types.js';
+import { signalfd4 } from '../signalfd.js';
 
 /** Signal system calls: dispositions, masks, sending, waiting, returning from handlers. */
 const UNBLOCKABLE = ~((1 << (S.SIGKILL - 1)) | (1 << (S.SIGSTOP - 1)));
@@ -159,7 +160,8 @@ function rtSigtimedwait(k: Kernel, t: Task, setAddr: number, infoAddr: number, t
 function rtSigsuspend(t: Task, maskAddr: number, size: number): Promise<number> {
   if (size !== 8) throw new SyscallError(EINVAL);
   const m: [number, number] = [t.as.read32(maskAddr) & UNBLOCKABLE, t.as.read32(maskAddr + 4)];
-  t.savedMask = t.sigmask;
+  // A sigsuspend restarted after a stop keeps the mask saved the first time.
+  t.savedMask ??= t.sigmask;
   t.sigmask = m;
   return interruptible(t, new Promise<number>(() => {}));
 }
@@ -205,6 +207,8 @@ export const signalSyscalls: SyscallTable = {
     t.as.write32(set + 4, hi & t.sigmask[1]);
     return 0;
   },
+  [N.NR_signalfd4]: (_k, t, fd, mask, size, flags) => signalfd4(t, fd, mask, size, flags),
+  [N.NR_signalfd]: (_k, t, fd, mask, size) => signalfd4(t, fd, mask, size, 0),
   [N.NR_sigreturn]: (k, t) => sigreturn(k, t, false),
   [N.NR_rt_sigreturn]: (k, t) => sigreturn(k, t, true),
 };
