@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FileBlockDevice } from './file-device.js';
 import { FileChangeStore } from './file-store.js';
@@ -31,7 +32,7 @@ Saved changes (stop any web-vm using DIR first):
   web-vm export --persist DIR FILE    write them to one file
   web-vm import --persist DIR FILE    replace them with an exported file
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
-WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes"} as JSON at exit.`;
+WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes","imageBytesFetched"} as JSON at exit.`;
 
 /** Messages a shell prints for a child killed by a signal (bash's strsignal wording). */
 const SIGNAL_TEXT: Record<number, string> = {
@@ -151,6 +152,10 @@ class HostTerminal implements TerminalHost {
   start(input: TerminalInput): void {
     this.input = input;
     process.stdin.setRawMode(true);
+    // libuv's raw mode keeps OPOST|ONLCR; the guest's tty already did output processing, and a
+    // full-screen program's bare \n (cursor down) must not become \r\n. setRawMode(false) restores
+    // the terminal's original modes, OPOST included.
+    spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
     process.on('exit', this.restoreNow);
     for (const s of ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.once(s, this.onSignal);
     process.stdin.on('data', this.onData);
@@ -267,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
     }
     if (process.env.WEB_VM_STATS) {
-      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024, guestPeakBytes: r.guestPeakBytes };
+      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024, guestPeakBytes: r.guestPeakBytes, imageBytesFetched: dev.bytesFetched };
       writeFileSync(process.env.WEB_VM_STATS, JSON.stringify(stats));
     }
     return r.exitCode;

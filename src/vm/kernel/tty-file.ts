@@ -242,17 +242,24 @@ export class TtyFile extends OpenFile {
 
   write(data: Uint8Array): number | Promise<number> {
     const t = this.k.current!;
-    if (this.tty.hungUp) throw new SyscallError(EIO);
-    if (this.tty.termios.lflag & T.TOSTOP) {
-      // With TOSTOP a background write raises SIGTTOU (ignored or blocked: the write goes ahead).
-      return (async () => {
-        while (backgroundCheck(this.k, t, this.tty, S.SIGTTOU, true)) afterJobSignal();
-        this.tty.write(data);
-        return data.length;
-      })();
+    const tty = this.tty;
+    if (tty.hungUp) throw new SyscallError(EIO);
+    if (!(tty.termios.lflag & T.TOSTOP) && !tty.outputStopped) {
+      tty.write(data);
+      return data.length;
     }
-    this.tty.write(data);
-    return data.length;
+    return (async () => {
+      // With TOSTOP a background write raises SIGTTOU (ignored or blocked: the write goes ahead).
+      if (tty.termios.lflag & T.TOSTOP) while (backgroundCheck(this.k, t, tty, S.SIGTTOU, true)) afterJobSignal();
+      // Output stopped by ^S: the writer waits for ^Q (or EAGAIN when non-blocking).
+      while (tty.outputStopped) {
+        if (this.flags & S.O_NONBLOCK) throw new SyscallError(EAGAIN);
+        await interruptible(t, tty.changed());
+      }
+      if (tty.hungUp) throw new SyscallError(EIO);
+      tty.write(data);
+      return data.length;
+    })();
   }
 }
 
@@ -341,7 +348,7 @@ export function openTerminalDevice(k: Kernel, t: Task, name: string, flags: numb
     if (pty.locked || !pty.masterOpen) throw new SyscallError(EIO);
     file = new TtyFile(k, pty.slave, keep, `/dev/${name}`, pty);
   } else return null;
-  if (!(flags & S.O_NOCTTY) && t.pid === t.sid && t.ctty === null && file.tty.session === 0) acquire(t, file.tty);
+  if (!(flags & S.O_NOCTTY) && t.tgid === t.sid && t.ctty === null && file.tty.session === 0) acquire(t, file.tty);
   return file;
 }
 
@@ -454,7 +461,7 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, req: number, arg: numb
       return 0;
     case S.TIOCSCTTY:
       if (isCtty) return 0;
-      if (t.pid !== t.sid || t.ctty !== null) throw new SyscallError(EPERM);
+      if (t.tgid !== t.sid || t.ctty !== null) throw new SyscallError(EPERM);
       if (tty.session !== 0 && tty.session !== t.sid) {
         // Stealing another session's terminal: root with arg 1 only.
         if (arg !== 1 || t.uid !== 0) throw new SyscallError(EPERM);
@@ -464,7 +471,7 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, req: number, arg: numb
       return 0;
     case S.TIOCNOTTY:
       if (!isCtty) throw new SyscallError(ENOTTY);
-      if (t.pid === t.sid) {
+      if (t.tgid === t.sid) {
         const fg = tty.pgrp;
         tty.session = 0;
         tty.pgrp = 0;
