@@ -107,6 +107,24 @@ function cdnOrigin() {
   };
 }
 
+/**
+ * Counts requests per URL (path and query), so a test can prove what was NOT
+ * fetched (worker fetches do not show in the page's performance entries):
+ * GET /__request-count?url=/path?query answers {count}.
+ */
+function requestCounter() {
+  const counts = new Map();
+  return async (ctx, next) => {
+    if (ctx.path === '/__request-count') {
+      ctx.type = 'json';
+      ctx.body = JSON.stringify({ count: counts.get(ctx.query.url) ?? 0 });
+      return;
+    }
+    counts.set(ctx.url, (counts.get(ctx.url) ?? 0) + 1);
+    return next();
+  };
+}
+
 export default {
   rootDir,
   files: ['test/browser/**/*.test.js'],
@@ -117,7 +135,7 @@ export default {
   testsStartTimeout: 60_000,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 60_000 } },
-  middleware: [rangeRequests()],
+  middleware: [requestCounter(), rangeRequests()],
   plugins: [cdnOrigin()],
   // summaryReporter lists every test (✓/𐄂) with errors and browser logs; it suits CI logs.
   reporters: [summaryReporter({ flatten: false }), countsReporter()],

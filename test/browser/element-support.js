@@ -42,3 +42,8 @@ export async function waitForScreen(el, re, ms = 50_000) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** How many requests the test server has answered for `url` (path and query). */
+export async function requestCount(url) {
+  return (await (await fetch(`/__request-count?url=${encodeURIComponent(url)}`)).json()).count;
+}
