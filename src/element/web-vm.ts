@@ -38,6 +38,9 @@ export interface ExecResult {
 
 type Phase = 'idle' | 'loading' | 'running' | 'exited' | 'error' | 'stopped';
 
+/** persist-key → the shutdown of the VM that holds it (its store lock), for a successor to await. */
+const closing = new Map<string, Promise<void>>();
+
 /** Why a command could not start; any other failure of a run is the VM's own. */
 const COMMAND_ERRORS = new Set<string>(['not-found', 'exec-format', 'permission', 'busy']);
 
@@ -151,6 +154,7 @@ export class WebVm extends LitElement {
   /** Request id of the element's own command on the terminal. */
   private cmdRequest = -1;
   private terminalBusy = false;
+  private beginning: Promise<void> | null = null;
   /** The next boot drops the persist-key's saved changes first (reset()). */
   private resetOnBoot = false;
 
@@ -220,7 +224,18 @@ export class WebVm extends LitElement {
     return this.ready;
   }
 
-  private async begin(): Promise<void> {
+  /** One start at a time: the loading policy, the start button and API calls may all ask at once. */
+  private begin(): Promise<void> {
+    if (this.beginning) return this.beginning;
+    if (this.client !== null) return Promise.resolve();
+    this.beginning = this.boot().finally(() => (this.beginning = null));
+    return this.beginning;
+  }
+
+  private async boot(): Promise<void> {
+    // The same persist-key still held by a VM that is shutting down: wait for it to let go.
+    const prev = this.persistKey ? closing.get(this.persistKey) : undefined;
+    if (prev) await prev;
     if (this.client !== null) return;
     this.cancelWait?.();
     this.cancelWait = null;
@@ -374,26 +389,35 @@ export class WebVm extends LitElement {
     fire(this, 'web-vm-error', info);
   }
 
-  private async shutdown(phase: Phase, commit = true): Promise<void> {
+  private async shutdown(phase: Phase): Promise<void> {
     this.cancelWait?.();
     this.cancelWait = null;
     const client = this.client;
     this.client = null;
     this.terminalBusy = false;
     if (client) {
-      // Removing or stopping keeps what the guest wrote: commit, then end the worker.
-      try {
-        if (commit) await client.request('commit', {});
-      } catch {
-        // A worker that cannot commit any more has nothing left to save.
-      }
-      client.terminate();
+      // Removing or stopping keeps what the guest wrote: commit and release the persist-key
+      // (its lock), then end the worker. Another element on the same key waits for this.
+      const key = this.persistKey;
+      const done = (async () => {
+        try {
+          await client.request('close', {});
+        } catch {
+          // A worker that cannot commit any more has nothing left to save.
+        }
+        client.terminate();
+      })();
+      if (key) closing.set(key, done);
+      await done;
+      if (key && closing.get(key) === done) closing.delete(key);
     }
     if (!this.readyState.settled) this.readyState.reject(new WebVmError({ type: 'worker', message: 'the VM was stopped before it was ready' }));
     this.readyState = deferred();
     this.phase = phase;
     this.progress = null;
     this.statusText = phase === 'stopped' ? 'Stopped.' : '';
+    // Put back into the page while this shutdown ran: start again by the loading policy.
+    if (phase === 'idle' && this.isConnected && !this.resetOnBoot && this.cancelWait === null) this.scheduleStart();
   }
 
   private async restart(): Promise<void> {
@@ -443,8 +467,8 @@ export class WebVm extends LitElement {
   /** Drop the persisted changes (persist-key) and start again from the pristine image. */
   async reset(): Promise<void> {
     this.resetOnBoot = true;
-    // No commit: what the guest changed since the last commit is dropped with the rest.
-    await this.shutdown('idle', false);
+    // The next boot drops the key's changes, including those this shutdown commits.
+    await this.shutdown('idle');
     this.view?.term.reset();
     await this.begin();
     await this.ready;

@@ -85,8 +85,10 @@ export interface Requests {
   exec: { params: CommandSpec & { stdin?: Uint8Array }; result: ExecReply };
   writeFile: { params: { path: string; data: Uint8Array }; result: null };
   readFile: { params: { path: string }; result: Uint8Array };
-  /** Write the guest's changes to the persistent store now (before the element goes away). */
+  /** Write the guest's changes to the persistent store now (page hidden). */
   commit: { params: Record<string, never>; result: null };
+  /** Stop the VM, commit, and close the store (releasing the persist-key for another VM); the worker is ended next. */
+  close: { params: Record<string, never>; result: null };
 }
 
 export type RequestName = keyof Requests;

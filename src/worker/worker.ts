@@ -128,6 +128,17 @@ const handlers: Handlers = {
     if (disk) await disk.commit();
     return null;
   },
+  async close() {
+    if (vm) {
+      await vm.sync();
+      vm.stop();
+      vm = null;
+    }
+    const d = disk;
+    disk = null;
+    if (d) await d.close();
+    return null;
+  },
 };
 
 async function handle(m: RequestMessage): Promise<void> {

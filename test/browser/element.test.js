@@ -184,8 +184,8 @@ describe('<web-vm>', () => {
     await first.ready;
     await first.writeFile('/root/kept.txt', 'still here\n');
     await first.exec('/bin/sh -c "echo by-the-guest > /root/guest.txt"');
-    first.remove(); // commits, then ends the worker
-    await new Promise((r) => setTimeout(r, 1500));
+    // Removing commits, releases the key and ends the worker; a new element on the key right away waits for that.
+    first.remove();
     const second = track(mount(attrs));
     await second.ready;
     equal(new TextDecoder().decode(await second.readFile('/root/kept.txt')), 'still here\n', 'writeFile survived');
@@ -199,6 +199,40 @@ describe('<web-vm>', () => {
   it('a different persist-key starts from the pristine image', async () => {
     const el = track(mount({ 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'persist-key': uniqueKey('other'), 'memory-mb': '32', loading: 'eager' }));
     equal((await el.exec('/bin/busybox cat /root/kept.txt')).exitCode, 1, 'no file from another key');
+  });
+
+  it('removing an element ends its worker; putting it back starts a new one', async () => {
+    const made = [], ended = [];
+    const RealWorker = window.Worker;
+    window.Worker = class extends RealWorker {
+      constructor(...a) { super(...a); made.push(this); }
+      terminate() { ended.push(this); super.terminate(); }
+    };
+    try {
+      const el = track(mount({ 'image-url': await busyboxUrl(), cmd: '/bin/sh', env: ENV, 'memory-mb': '32', loading: 'eager' }));
+      await el.ready;
+      equal(made.length, 1, 'one worker for the element');
+      el.remove();
+      const t0 = performance.now();
+      while (ended.length === 0 && performance.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
+      equal(ended[0], made[0], 'its worker was terminated');
+      document.body.append(el);
+      await el.ready;
+      equal(made.length, 2, 'a new worker after re-adding');
+      equal((await el.exec('/bin/busybox echo back')).stdout, 'back\n', 'the new VM answers');
+    } finally {
+      window.Worker = RealWorker;
+    }
+  });
+
+  it('changing cmd after start restarts the VM with the new command', async () => {
+    const el = track(mount({ 'image-url': await busyboxUrl(), cmd: '/bin/busybox echo first-cmd', env: ENV, 'memory-mb': '32', loading: 'eager' }));
+    await nextEvent(el, 'web-vm-exit');
+    const again = nextEvent(el, 'web-vm-exit');
+    el.cmd = '/bin/sh -c "echo second-cmd; exit 9"';
+    equal((await again).detail.exitCode, 9, 'exit status of the new command');
+    const text = await waitForScreen(el, /^second-cmd$/m);
+    ok(!/first-cmd/.test(text), `the terminal was cleared for the restart:\n${text}`);
   });
 
   it('stop() ends the VM and shows the start button; start() boots again', async () => {
