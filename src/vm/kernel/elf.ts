@@ -222,6 +222,8 @@ export interface StackInfo {
   execfn: string;
   uid: number;
   gid: number;
+  euid?: number;
+  egid?: number;
   random: Uint8Array;
 }
 
@@ -261,9 +263,9 @@ export function buildStack(as: AddressSpace, img: LoadedImage, info: StackInfo):
     [AT_FLAGS, 0],
     [AT_ENTRY, img.progEntry ?? img.entry],
     [AT_UID, info.uid],
-    [AT_EUID, info.uid],
+    [AT_EUID, info.euid ?? info.uid],
     [AT_GID, info.gid],
-    [AT_EGID, info.gid],
+    [AT_EGID, info.egid ?? info.gid],
     [AT_SECURE, 0],
     [AT_RANDOM, random],
     [AT_HWCAP2, 0],

@@ -9,7 +9,8 @@ import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '
 import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
-import { EACCES, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
+import { EACCES, EAGAIN, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
+import { RLIMIT_NPROC } from './abi/structs.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
@@ -45,6 +46,8 @@ export interface KernelOptions {
   /** Monotonic clock in ms. */
   monotonic?: () => number;
   random?: (buf: Uint8Array) => void;
+  /** Task limit (default: 2 per MiB of guest memory, 64 to 4096). */
+  maxTasks?: number;
 }
 
 export interface ExitInfo {
@@ -90,6 +93,10 @@ export class Kernel implements InterruptHost {
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
   procfs: ProcFs | null = null;
+  /** uname(2)'s node and domain names (sethostname(2), setdomainname(2)). */
+  readonly uts = { nodename: 'web-vm', domainname: '(none)' };
+  /** Most tasks alive at once: fork past it is EAGAIN, so a fork bomb cannot take the VM down. */
+  readonly maxTasks: number;
 
   constructor(readonly opts: KernelOptions) {
     this.phys = new PhysicalMemory(opts.memoryMb);
@@ -100,6 +107,7 @@ export class Kernel implements InterruptHost {
     this.monotonic = opts.monotonic ?? (() => performance.now());
     this.random = opts.random ?? ((b) => crypto.getRandomValues(b));
     this.bootMs = this.monotonic();
+    this.maxTasks = opts.maxTasks ?? Math.max(64, Math.min(4096, opts.memoryMb * 2));
   }
 
   get console(): Console {
@@ -180,7 +188,7 @@ export class Kernel implements InterruptHost {
     const { as, img } = await loadExecutable(t, ino, from ? exePath : path, first);
     const random = new Uint8Array(16);
     this.random(random);
-    const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, random });
+    const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, euid: t.euid, egid: t.egid, random });
     if (this.loaded === t) this.loaded = null;
     const old = t.as;
     if (this.cpu.as === old) this.cpu.setAddressSpace(as);
@@ -353,6 +361,14 @@ export class Kernel implements InterruptHost {
 
   /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */
   forkTask(t: Task): Task {
+    if (this.tasks.size >= this.maxTasks) throw new SyscallError(EAGAIN, 'too many tasks');
+    // RLIMIT_NPROC counts the processes of the caller's real user (fork(2): EAGAIN); root is exempt.
+    const nproc = t.rlimits.get(RLIMIT_NPROC)?.[0];
+    if (nproc !== undefined && t.euid !== 0) {
+      let n = 0;
+      for (const x of this.tasks.values()) if (x.uid === t.uid && x.state !== TASK_ZOMBIE) n++;
+      if (n >= nproc) throw new SyscallError(EAGAIN);
+    }
     const child = new Task(this.nextPid++, t.pid, t.as.fork(), t.root, t.cwd);
     child.regs.set(this.regsOf(t));
     child.regs[R_EAX] = 0;
@@ -361,6 +377,11 @@ export class Kernel implements InterruptHost {
     child.umask = t.umask;
     child.uid = t.uid;
     child.gid = t.gid;
+    child.euid = t.euid;
+    child.egid = t.egid;
+    child.suid = t.suid;
+    child.sgid = t.sgid;
+    child.groups = t.groups.slice();
     child.pgid = t.pgid;
     child.sid = t.sid;
     child.sigmask = [t.sigmask[0], t.sigmask[1]];

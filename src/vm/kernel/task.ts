@@ -2,10 +2,19 @@ import { AddressSpace } from '../mem/address-space.js';
 import { STATE_BYTES } from '../mem/layout.js';
 import type { Inode } from '../fs/types.js';
 import type { OpenFile } from './files.js';
+import { releaseFileLocks, releasePosixLocks } from './locks.js';
 import type { SigInfo } from './signals.js';
+import { EMFILE } from './abi/errno.js';
+import { RLIMIT_NOFILE } from './abi/structs.js';
+import { SyscallError } from './errors.js';
 
-function closeFile(f: OpenFile): void {
-  if (--f.refs === 0) f.release();
+function closeFile(t: Task, f: OpenFile): void {
+  // Closing any descriptor of a file drops the process's POSIX locks on it (fcntl(2)).
+  releasePosixLocks(t, f.inode());
+  if (--f.refs === 0) {
+    releaseFileLocks(f);
+    f.release();
+  }
 }
 
 export interface FdEntry {
@@ -28,8 +37,15 @@ export class Task {
   /** argv of the running program (/proc/<pid>/cmdline). */
   cmdline: string[] = [];
   umask = 0o022;
+  /** Real ids (credentials(7)); the effective ids decide permissions, the saved ones what setuid may return to. */
   uid = 0;
   gid = 0;
+  euid = 0;
+  egid = 0;
+  suid = 0;
+  sgid = 0;
+  /** Supplementary groups (getgroups(2)). */
+  groups: number[] = [];
   /** Exit status as wait() reports it: (code << 8) | signal. */
   waitStatus = 0;
   exitCode = 0;
@@ -69,9 +85,15 @@ export class Task {
     public cwd: Inode,
   ) {}
 
+  /** RLIMIT_NOFILE's soft limit: descriptors are numbered below it (EMFILE past it). */
+  fdLimit(): number {
+    return this.rlimits.get(RLIMIT_NOFILE)?.[0] ?? 1024;
+  }
+
   allocFd(file: OpenFile, cloexec: boolean, min = 0): number {
     let fd = min;
     while (fd < this.fds.length && this.fds[fd] !== null && this.fds[fd] !== undefined) fd++;
+    if (fd >= this.fdLimit()) throw new SyscallError(EMFILE);
     this.installFd(fd, file, cloexec);
     return fd;
   }
@@ -82,7 +104,7 @@ export class Task {
     file.refs++;
     const old = this.fds[fd];
     this.fds[fd] = { file, cloexec };
-    if (old) closeFile(old.file);
+    if (old) closeFile(this, old.file);
   }
 
   /** close(fd); false if it was not open. */
@@ -90,7 +112,7 @@ export class Task {
     const e = this.getFd(fd);
     if (e === null) return false;
     this.fds[fd] = null;
-    closeFile(e.file);
+    closeFile(this, e.file);
     return true;
   }
 

@@ -60,7 +60,7 @@ export async function createForOpen(k: Kernel, t: Task, dirfd: number, path: str
   }
   if (p.trailingSlash) throw new SyscallError(EISDIR);
   const fs = writableFs(p.parent.fs);
-  return need(fs.create).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.uid, t.gid);
+  return need(fs.create).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.euid, t.egid);
 }
 
 /** O_TRUNC on open, truncate(2), ftruncate(2). */
@@ -75,7 +75,7 @@ async function mkdirAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode
   const path = pathArg(t, pathAddr);
   const p = await parentOf(k, t, dirfd, path);
   const fs = writableFs(p.parent.fs);
-  await need(fs.mkdir).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.uid, t.gid);
+  await need(fs.mkdir).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.euid, t.egid);
   return 0;
 }
 
@@ -83,13 +83,13 @@ async function mknodAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode
   const path = pathArg(t, pathAddr);
   const type = mode & S_IFMT;
   if (type !== S_IFIFO && type !== S_IFREG && type !== 0) {
-    if (t.uid !== 0) throw new SyscallError(EPERM);
+    if (t.euid !== 0) throw new SyscallError(EPERM);
   }
   const p = await parentOf(k, t, dirfd, path);
   const fs = writableFs(p.parent.fs);
   const perm = mode & ~t.umask & 0o7777;
-  if (type === S_IFREG || type === 0) await need(fs.create).call(fs, p.parent, p.name, perm, t.uid, t.gid);
-  else await need(fs.mknod).call(fs, p.parent, p.name, type | perm, dev, t.uid, t.gid);
+  if (type === S_IFREG || type === 0) await need(fs.create).call(fs, p.parent, p.name, perm, t.euid, t.egid);
+  else await need(fs.mknod).call(fs, p.parent, p.name, type | perm, dev, t.euid, t.egid);
   return 0;
 }
 
@@ -137,7 +137,7 @@ async function symlinkAt(k: Kernel, t: Task, targetAddr: number, nd: number, pat
   if (target === '') throw new SyscallError(ENOENT);
   const p = await parentOf(k, t, nd, path);
   const fs = writableFs(p.parent.fs);
-  await need(fs.symlink).call(fs, p.parent, p.name, target, t.uid, t.gid);
+  await need(fs.symlink).call(fs, p.parent, p.name, target, t.euid, t.egid);
   return 0;
 }
 
@@ -155,8 +155,8 @@ async function inodeAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, foll
 
 async function setattr(ino: Inode, t: Task, attrs: SetAttr): Promise<number> {
   if (attrs.uid !== undefined || attrs.gid !== undefined) {
-    if (t.uid !== 0 && (attrs.uid !== undefined && attrs.uid !== ino.stat().uid)) throw new SyscallError(EPERM);
-  } else if (t.uid !== 0 && ino.stat().uid !== t.uid) throw new SyscallError(EPERM);
+    if (t.euid !== 0 && (attrs.uid !== undefined && attrs.uid !== ino.stat().uid)) throw new SyscallError(EPERM);
+  } else if (t.euid !== 0 && ino.stat().uid !== t.euid) throw new SyscallError(EPERM);
   const fs = writableFs(ino.fs);
   await need(fs.setattr).call(fs, ino, attrs);
   return 0;

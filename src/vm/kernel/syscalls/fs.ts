@@ -6,6 +6,8 @@ import { resolve } from '../../fs/path.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile, OpenFile } from '../files.js';
 import { PipeWriteEnd } from '../pipe.js';
+import { SocketFile } from '../socket.js';
+import { fcntlExtra } from './io.js';
 import { DevFs } from '../../fs/devfs.js';
 import { DeviceFile } from '../devices.js';
 import { sendSignal } from './signal.js';
@@ -159,7 +161,7 @@ function copyOut(t: Task, buf: number, data: Uint8Array): number {
 function doWrite(k: Kernel, t: Task, fd: number, buf: number, count: number, pos: number | null): number | Promise<number> {
   const f = fileOf(t, fd);
   // A write to a pipe nobody reads raises SIGPIPE in the writer.
-  if (f instanceof PipeWriteEnd) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   if (count < 0) throw new SyscallError(EINVAL);
   const data = t.as.read(buf, count);
   return f.write(data, pos);
@@ -187,7 +189,7 @@ async function readv(t: Task, fd: number, iov: number, n: number): Promise<numbe
 async function writev(k: Kernel, t: Task, fd: number, iov: number, n: number): Promise<number> {
   const vecs = readIovecs(t, iov, n);
   const f = fileOf(t, fd);
-  if (f instanceof PipeWriteEnd) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   const parts = vecs.filter(([, len]) => len > 0).map(([base, len]) => t.as.read(base, len));
   const size = parts.reduce((a, p) => a + p.length, 0);
   const all = new Uint8Array(size);
@@ -355,13 +357,15 @@ function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number
   throw new SyscallError(ENOTTY);
 }
 
-function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
+function fcntl(t: Task, fd: number, cmd: number, arg: number, fcntl64: boolean): number | Promise<number> {
   const e = t.getFd(fd);
   if (e === null) throw new SyscallError(EBADF);
+  const extra = fcntlExtra(t, e, cmd, arg, fcntl64);
+  if (extra !== null) return extra;
   switch (cmd) {
     case S.F_DUPFD:
     case S.F_DUPFD_CLOEXEC:
-      if (arg < 0 || arg >= 1024) throw new SyscallError(EINVAL);
+      if (arg < 0 || arg >= t.fdLimit()) throw new SyscallError(EINVAL);
       return t.allocFd(e.file, cmd === S.F_DUPFD_CLOEXEC, arg);
     case S.F_GETFD:
       return e.cloexec ? S.FD_CLOEXEC : 0;
@@ -375,8 +379,6 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       e.file.flags = (e.file.flags & ~settable) | (arg & settable);
       return 0;
     }
-    case S.F_GETLK: case S.F_SETLK: case S.F_SETLKW: case S.F_GETLK64: case S.F_SETLK64: case S.F_SETLKW64:
-      return 0;
   }
   throw new SyscallError(EINVAL);
 }
@@ -384,7 +386,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
 function dup2(t: Task, oldfd: number, newfd: number, flags: number, isDup3: boolean): number {
   const e = t.getFd(oldfd);
   if (e === null) throw new SyscallError(EBADF);
-  if (newfd < 0 || newfd >= 1024) throw new SyscallError(EBADF);
+  if (newfd < 0 || newfd >= t.fdLimit()) throw new SyscallError(EBADF);
   if (oldfd === newfd) {
     if (isDup3) throw new SyscallError(EINVAL);
     return newfd;
@@ -434,8 +436,8 @@ export const fsSyscalls: SyscallTable = {
   [N.NR_chdir]: (k, t, path) => chdir(k, t, path),
   [N.NR_fchdir]: (_k, t, fd) => fchdir(t, fd),
   [N.NR_ioctl]: (k, t, fd, req, arg) => ioctl(k, t, fd, req, arg),
-  [N.NR_fcntl]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg),
-  [N.NR_fcntl64]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg),
+  [N.NR_fcntl]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg, false),
+  [N.NR_fcntl64]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg, true),
   [N.NR_dup]: (_k, t, fd) => {
     const e = t.getFd(fd);
     if (e === null) throw new SyscallError(EBADF);
