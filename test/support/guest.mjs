@@ -87,6 +87,8 @@ function build(dir, guests) {
   rmSync(tmp, { recursive: true, force: true });
   const binDir = join(tmp, 'root', 'bin');
   mkdirSync(binDir, { recursive: true });
+  // /tmp: the VM mounts a tmpfs there (programs like test/guest/tmpfs.c work in it, as natively).
+  mkdirSync(join(tmp, 'root', 'tmp'), { recursive: true });
   let total = 0;
   for (const g of guests) {
     const out = join(binDir, g.name);
@@ -137,7 +139,7 @@ export function buildGuests() {
   const guests = listGuests();
   const files = sourceFiles();
   const hash = recipeHash(
-    'guest-v1',
+    'guest-v2',
     CFLAGS,
     PIE_CFLAGS,
     LDLIBS,

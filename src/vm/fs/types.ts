@@ -98,6 +98,8 @@ export interface FileSystem {
   /** Stable per-mount device number reported as st_dev. */
   readonly dev: number;
   readonly readOnly: boolean;
+  /** f_type of statfs(2) (linux/magic.h); ext2's when absent. */
+  readonly magic?: number;
   root(): Promise<Inode>;
   /** Look `name` up in directory `dir`. Throws FsError ENOENT / ENOTDIR. */
   lookup(dir: Inode, name: string): Promise<Inode>;

@@ -9,6 +9,7 @@ import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '
 import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
+import { mountTmpfs } from './tmpfs-mounts.js';
 import { EACCES, EAGAIN, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
 import { RLIMIT_NPROC } from './abi/structs.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
@@ -93,6 +94,8 @@ export class Kernel implements InterruptHost {
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
   procfs: ProcFs | null = null;
+  /** /proc/mounts lines of the mounts made after the root, devfs and proc (tmpfs…). */
+  readonly mountLines: string[] = [];
   /** uname(2)'s node and domain names (sethostname(2), setdomainname(2)). */
   readonly uts = { nodename: 'web-vm', domainname: '(none)' };
   /** Most tasks alive at once: fork past it is EAGAIN, so a fork bomb cannot take the VM down. */
@@ -139,6 +142,7 @@ export class Kernel implements InterruptHost {
     } catch {
       // No /proc directory in the image.
     }
+    await mountTmpfs(this);
     let cwd: Inode;
     try {
       cwd = await resolve(this.rootInode, this.rootInode, cwdPath, { followLast: true, mounts: this.mounts });

@@ -35,6 +35,7 @@ const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
 export class ProcFs implements FileSystem {
   readonly dev = 0x04;
   readonly readOnly = true;
+  readonly magic = 0x9fa0;
   readonly bootSec: number;
   private readonly rootNode: ProcInode;
   /** The pid asking (the kernel sets it before path resolution); "self" points there. */
@@ -45,14 +46,14 @@ export class ProcFs implements FileSystem {
     const files: Record<string, () => string> = {
       cpuinfo: () => this.cpuinfo(),
       meminfo: () => this.meminfo(),
-      mounts: () => 'web-vm-root / ext2 rw 0 0\nproc /proc proc rw 0 0\ndevfs /dev devtmpfs rw 0 0\n',
+      mounts: () => 'web-vm-root / ext2 rw 0 0\nproc /proc proc rw 0 0\ndevfs /dev devtmpfs rw 0 0\n' + k.mountLines.map((l) => l + '\n').join(''),
       uptime: () => {
         const up = (k.monotonic() - k.bootMs) / 1000;
         return `${up.toFixed(2)} ${up.toFixed(2)}\n`;
       },
       version: () => 'Linux version 6.1.0-web-vm (web-vm) #1 SMP PREEMPT_DYNAMIC Debian 6.1\n',
       loadavg: () => `0.00 0.00 0.00 1/${k.tasks.size} ${k.tasks.size}\n`,
-      filesystems: () => 'nodev\tproc\nnodev\tdevtmpfs\n\text2\n',
+      filesystems: () => 'nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tsockfs\nnodev\tpipefs\nnodev\tdevpts\n\text2\n',
     };
     this.rootNode = new ProcInode(this, 1, S_IFDIR | 0o555, {
       kind: 'dir',

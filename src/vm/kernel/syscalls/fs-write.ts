@@ -2,7 +2,8 @@ import { EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS, EXDEV, EN
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve, resolveParent } from '../../fs/path.js';
-import { FsError, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type FileSystem, type Inode, type SetAttr } from '../../fs/types.js';
+import { FsError, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type FileSystem, type FsStats, type Inode, type SetAttr } from '../../fs/types.js';
+import { EXT2_SUPER_MAGIC } from '../abi/net.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
@@ -205,22 +206,55 @@ async function utimensat(k: Kernel, t: Task, dirfd: number, pathAddr: number, ti
   return 0;
 }
 
+function fsStats(ino: Inode): FsStats {
+  return ino.fs.statfs ? ino.fs.statfs() : { blockSize: 4096, blocks: 0, freeBlocks: 0, availBlocks: 0, inodes: 0, freeInodes: 0, nameMax: 255 };
+}
+
+/** ST_RDONLY in f_flags; ST_VALID (0x20) says f_flags is filled in (statfs(2)). */
+const ST_RDONLY = 1;
+const ST_VALID = 0x20;
+
 function statfs64(t: Task, ino: Inode, size: number, buf: number): number {
   if (size !== 84) throw new SyscallError(EINVAL);
-  const st = ino.fs.statfs ? ino.fs.statfs() : { blockSize: 4096, blocks: 0, freeBlocks: 0, availBlocks: 0, inodes: 0, freeInodes: 0, nameMax: 255 };
+  const st = fsStats(ino);
   const b = new Uint8Array(84);
   const dv = new DataView(b.buffer);
   // struct statfs64 (asm/statfs.h, i386): f_type, f_bsize, f_blocks(64), f_bfree(64), f_bavail(64), f_files(64), f_ffree(64), f_fsid, f_namelen, f_frsize, f_flags
-  dv.setUint32(0, 0xef53, true);
+  dv.setUint32(0, ino.fs.magic ?? EXT2_SUPER_MAGIC, true);
   dv.setUint32(4, st.blockSize, true);
   dv.setBigUint64(8, BigInt(st.blocks), true);
   dv.setBigUint64(16, BigInt(st.freeBlocks), true);
   dv.setBigUint64(24, BigInt(st.availBlocks), true);
   dv.setBigUint64(32, BigInt(st.inodes), true);
   dv.setBigUint64(40, BigInt(st.freeInodes), true);
+  dv.setUint32(48, ino.fs.dev, true);
   dv.setUint32(56, st.nameMax, true);
   dv.setUint32(60, st.blockSize, true);
-  dv.setUint32(64, ino.fs.readOnly ? 1 : 0, true);
+  dv.setUint32(64, (ino.fs.readOnly ? ST_RDONLY : 0) | ST_VALID, true);
+  t.as.write(buf, b);
+  return 0;
+}
+
+/** The old statfs(2)/fstatfs(2): struct statfs with 32-bit counts (EOVERFLOW past them). */
+function statfs32(t: Task, ino: Inode, buf: number): number {
+  const st = fsStats(ino);
+  const b = new Uint8Array(64);
+  const dv = new DataView(b.buffer);
+  const u32 = (off: number, v: number): void => {
+    if (v > 0xffffffff) throw new SyscallError(75 /* EOVERFLOW */);
+    dv.setUint32(off, v, true);
+  };
+  u32(0, ino.fs.magic ?? EXT2_SUPER_MAGIC);
+  u32(4, st.blockSize);
+  u32(8, st.blocks);
+  u32(12, st.freeBlocks);
+  u32(16, st.availBlocks);
+  u32(20, st.inodes);
+  u32(24, st.freeInodes);
+  u32(28, ino.fs.dev);
+  u32(36, st.nameMax);
+  u32(40, st.blockSize);
+  u32(44, (ino.fs.readOnly ? ST_RDONLY : 0) | ST_VALID);
   t.as.write(buf, b);
   return 0;
 }
@@ -279,6 +313,8 @@ export const fsWriteSyscalls: SyscallTable = {
   },
   [N.NR_statfs64]: async (k, t, path, size, buf) => statfs64(t, await inodeAt(k, t, S.AT_FDCWD, path, true), size, buf),
   [N.NR_fstatfs64]: (_k, t, fd, size, buf) => statfs64(t, fdInode(t, fd), size, buf),
+  [N.NR_statfs]: async (k, t, path, buf) => statfs32(t, await inodeAt(k, t, S.AT_FDCWD, path, true), buf),
+  [N.NR_fstatfs]: (_k, t, fd, buf) => statfs32(t, fdInode(t, fd), buf),
   [N.NR_sync]: async (k) => {
     await k.syncAll();
     return 0;
