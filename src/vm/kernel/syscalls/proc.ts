@@ -84,24 +84,25 @@ function prlimit64(k: Kernel, caller: Task, pid: number, res: number, newp: numb
   if (t === undefined || t.state === TASK_ZOMBIE) throw new SyscallError(ESRCH);
   if (t !== caller && caller.euid !== 0 && caller.euid !== t.uid) throw new SyscallError(EPERM);
   const cur = getLimit(t, res);
+  // The new limits are read from the caller before the old ones are stored (they may share a buffer).
+  let next: [number, number] | null = null;
+  if (newp !== 0) {
+    const b = caller.as.read(newp, 16);
+    const dv = new DataView(b.buffer);
+    const dec = (v: bigint): number => (v >= 0xffffffffn ? RLIM_INFINITY : Number(v));
+    next = [dec(dv.getBigUint64(0, true)), dec(dv.getBigUint64(8, true))];
+    if (next[0] > next[1]) throw new SyscallError(EINVAL);
+    if (next[1] > cur[1] && caller.euid !== 0) throw new SyscallError(EPERM);
+  }
   if (oldp !== 0) {
     const b = new Uint8Array(16);
     const dv = new DataView(b.buffer);
     const enc = (v: number): bigint => (v === RLIM_INFINITY ? 0xffffffffffffffffn : BigInt(v));
     dv.setBigUint64(0, enc(cur[0]), true);
     dv.setBigUint64(8, enc(cur[1]), true);
-    t.as.write(oldp, b);
+    caller.as.write(oldp, b);
   }
-  if (newp !== 0) {
-    const b = t.as.read(newp, 16);
-    const dv = new DataView(b.buffer);
-    const dec = (v: bigint): number => (v >= 0xffffffffn ? RLIM_INFINITY : Number(v));
-    const soft = dec(dv.getBigUint64(0, true));
-    const hard = dec(dv.getBigUint64(8, true));
-    if (soft > hard) throw new SyscallError(EINVAL);
-    if (hard > cur[1] && caller.euid !== 0) throw new SyscallError(EPERM);
-    t.rlimits.set(res, [soft, hard]);
-  }
+  if (next !== null) t.rlimits.set(res, next);
   return 0;
 }
 
