@@ -116,6 +116,11 @@ export class TmpFs implements FileSystem {
   }
 
   async read(file: Inode, offset: number, length: number): Promise<Uint8Array> {
+    return this.readSync(file, offset, length);
+  }
+
+  /** The bytes now, without waiting (the data is in memory; mmap of /dev/shm files uses it). */
+  readSync(file: Inode, offset: number, length: number): Uint8Array {
     const f = file as TmpInode;
     if (f.entries !== null) throw new FsError(EISDIR, 'tmpfs: is a directory');
     f.atime = this.now();

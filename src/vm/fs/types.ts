@@ -101,8 +101,11 @@ export interface FileSystem {
   /** f_type of statfs(2) (linux/magic.h); ext2's when absent. */
   readonly magic?: number;
   root(): Promise<Inode>;
-  /** Look `name` up in directory `dir`. Throws FsError ENOENT / ENOTDIR. */
-  lookup(dir: Inode, name: string): Promise<Inode>;
+  /**
+   * Look `name` up in directory `dir`. Throws FsError ENOENT / ENOTDIR.
+   * `caller` is the pid of the process resolving the path (procfs's "self").
+   */
+  lookup(dir: Inode, name: string, caller?: number): Promise<Inode>;
   /** Read up to `length` bytes at `offset`; shorter (possibly empty) at end of file. */
   read(file: Inode, offset: number, length: number): Promise<Uint8Array>;
   /** All entries of a directory, including "." and "..". Throws ENOTDIR. */

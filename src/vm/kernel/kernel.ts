@@ -94,8 +94,8 @@ export class Kernel implements InterruptHost {
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
   procfs: ProcFs | null = null;
-  /** /proc/mounts lines of the mounts made after the root, devfs and proc (tmpfs…). */
-  readonly mountLines: string[] = [];
+  /** Mounts made after the root, devfs and proc (tmpfs…), for /proc/mounts and mountinfo. */
+  readonly mountLines: { source: string; target: string; type: string; opts: string; dev: number }[] = [];
   /** uname(2)'s node and domain names (sethostname(2), setdomainname(2)). */
   readonly uts = { nodename: 'web-vm', domainname: '(none)' };
   /** Most tasks alive at once: fork past it is EAGAIN, so a fork bomb cannot take the VM down. */
@@ -152,6 +152,7 @@ export class Kernel implements InterruptHost {
     if ((cwd.mode & S_IFMT) !== S_IFDIR) throw new VmError('not-found', `web-vm: ${cwdPath}: Not a directory`, 125);
     const as = new AddressSpace(this.phys, this.tlb);
     const t = new Task(this.nextPid++, 0, as, this.rootInode, cwd);
+    t.startMs = this.monotonic();
     t.cwdPath = cwdPath;
     const con = this.opts.console;
     t.pgid = t.pid;
@@ -171,7 +172,7 @@ export class Kernel implements InterruptHost {
   async exec(t: Task, path: string, argv: string[], envp: string[], first: boolean): Promise<void> {
     let ino: Inode;
     try {
-      ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts });
+      ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts, caller: t.pid });
     } catch (e) {
       if (first) throw new VmError('not-found', `web-vm: ${path}: ${errText(e)}`, 127);
       throw e;
@@ -200,6 +201,8 @@ export class Kernel implements InterruptHost {
     t.as = as;
     t.exePath = exePath;
     t.cmdline = argv.slice();
+    t.environ = envp.slice();
+    t.comm = (path.split('/').pop() ?? '').slice(0, 15);
     const r = t.regs;
     r.fill(0);
     r[4] = sp;
@@ -378,6 +381,10 @@ export class Kernel implements InterruptHost {
     child.regs[R_EAX] = 0;
     child.cwdPath = t.cwdPath;
     child.exePath = t.exePath;
+    child.cmdline = t.cmdline;
+    child.environ = t.environ;
+    child.comm = t.comm;
+    child.startMs = this.monotonic();
     child.umask = t.umask;
     child.uid = t.uid;
     child.gid = t.gid;

@@ -36,6 +36,12 @@ export class Task {
   exePath = '';
   /** argv of the running program (/proc/<pid>/cmdline). */
   cmdline: string[] = [];
+  /** envp of the running program (/proc/<pid>/environ). */
+  environ: string[] = [];
+  /** The command name (/proc/<pid>/comm): the executed file's base name, at most 15 bytes. */
+  comm = '';
+  /** Monotonic ms at which the process was created (/proc/<pid>/stat starttime). */
+  startMs = 0;
   umask = 0o022;
   /** Real ids (credentials(7)); the effective ids decide permissions, the saved ones what setuid may return to. */
   uid = 0;

@@ -17,7 +17,7 @@ export async function mountTmpfs(k: Kernel): Promise<void> {
       if ((dir.mode & S_IFMT) !== S_IFDIR || k.mounts.mountedOn(dir) !== undefined) continue;
       const fs = new TmpFs(dev, half, () => k.now());
       k.mounts.mount(dir, await fs.root());
-      k.mountLines.push(`tmpfs ${path} tmpfs rw,nosuid,nodev${path === '/tmp' ? '' : ',noexec'},size=${half >> 10}k 0 0`);
+      k.mountLines.push({ source: 'tmpfs', target: path, type: 'tmpfs', opts: `rw,nosuid,nodev${path === '/tmp' ? '' : ',noexec'},size=${half >> 10}k`, dev });
     } catch {
       // No such directory in the image: nothing is mounted there.
     }

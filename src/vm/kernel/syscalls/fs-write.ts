@@ -43,7 +43,7 @@ function need<T>(f: T | undefined): T {
 }
 
 async function parentOf(k: Kernel, t: Task, dirfd: number, path: string) {
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts });
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid });
   if (p.kind !== 'normal') throw new SyscallError(p.kind === 'root' ? EEXIST : EEXIST);
   return p;
 }
@@ -96,7 +96,7 @@ async function mknodAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode
 
 async function unlinkAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts });
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid });
   if (p.kind !== 'normal') throw new SyscallError(flags & S.AT_REMOVEDIR ? (p.kind === 'dot' ? EINVAL : 39 /* ENOTEMPTY */) : EISDIR);
   const fs = writableFs(p.parent.fs);
   if (flags & S.AT_REMOVEDIR) await need(fs.rmdir).call(fs, p.parent, p.name);
@@ -111,8 +111,8 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
   if (flags !== 0) throw new SyscallError(flags & ~7 ? EINVAL : ENOSYS);
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts });
-  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts });
+  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts, caller: t.pid });
+  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts, caller: t.pid });
   if (a.kind !== 'normal' || b.kind !== 'normal') throw new SyscallError(a.kind === 'root' || b.kind === 'root' ? 16 /* EBUSY */ : EINVAL);
   if (a.parent.fs !== b.parent.fs) throw new SyscallError(EXDEV);
   const fs = writableFs(a.parent.fs);
@@ -123,7 +123,7 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
 async function linkAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: number, newAddr: number, flags: number): Promise<number> {
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts });
+  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts, caller: t.pid });
   if ((target.mode & S_IFMT) === S_IFDIR) throw new SyscallError(EPERM);
   const p = await parentOf(k, t, nd, newPath);
   if (p.parent.fs !== target.fs) throw new SyscallError(EXDEV);
@@ -151,7 +151,7 @@ async function inodeAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, foll
   }
   const path = pathArg(t, pathAddr);
   if (path === '' && emptyPath) return inodeAt(k, t, dirfd, 0, follow, true);
-  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts });
+  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid });
 }
 
 async function setattr(ino: Inode, t: Task, attrs: SetAttr): Promise<number> {

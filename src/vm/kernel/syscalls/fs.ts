@@ -48,7 +48,7 @@ async function lookupAt(k: Kernel, t: Task, dirfd: number, path: string, follow:
     return ino;
   }
   if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) path = t.exePath;
-  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts });
+  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid });
 }
 
 function writeStat64(t: Task, addr: number, st: Stat): void {

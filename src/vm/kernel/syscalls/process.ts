@@ -71,11 +71,14 @@ async function execve(k: Kernel, t: Task, pathAddr: number, argvAddr: number, en
   const budget = { left: ARG_MAX };
   let argv = readStringArray(t, argvAddr, budget);
   const envp = readStringArray(t, envAddr, budget);
+  // comm names the file execve was given, a script rather than its interpreter (fs/exec.c __set_task_comm).
+  const comm = (path.split('/').pop() ?? '').slice(0, 15);
   for (let depth = 0; depth < 5; depth++) {
-    const ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: k.mounts });
+    const ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: k.mounts, caller: t.pid });
     const head = await ino.fs.read(ino, 0, 256);
     if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) {
       await k.exec(t, path, argv.length ? argv : [path], envp, false);
+      t.comm = comm;
       return 0;
     }
     if (depth === 4) throw new SyscallError(40 /* ELOOP */);

@@ -147,7 +147,7 @@ async function bind(k: Kernel, t: Task, fd: number, addr: number, len: number): 
     return 0;
   }
   const dir = a.path.startsWith('/') ? t.root : t.cwd;
-  const p = await resolveParent(t.root, dir, a.path, { mounts: k.mounts });
+  const p = await resolveParent(t.root, dir, a.path, { mounts: k.mounts, caller: t.pid });
   if (p.kind !== 'normal') throw new SyscallError(EADDRINUSE);
   const fs = p.parent.fs;
   if (fs.readOnly || fs.mknod === undefined) throw new SyscallError(30 /* EROFS */);
@@ -173,7 +173,7 @@ async function lookupBound(k: Kernel, t: Task, a: Exclude<UnixAddress, null>, ty
   let target: UnixSocket | undefined;
   if (a.kind === 'abstract') target = reg.findAbstract(a.name);
   else {
-    const ino = await resolve(t.root, a.path.startsWith('/') ? t.root : t.cwd, a.path, { followLast: true, mounts: k.mounts });
+    const ino = await resolve(t.root, a.path.startsWith('/') ? t.root : t.cwd, a.path, { followLast: true, mounts: k.mounts, caller: t.pid });
     if ((ino.mode & S_IFMT) !== S_IFSOCK) throw new SyscallError(ECONNREFUSED);
     target = reg.findInode(ino.fs, ino.ino);
   }
