@@ -10,6 +10,7 @@ import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
 import { mountTmpfs } from './tmpfs-mounts.js';
+import { residentPages } from './procfs-text.js';
 import { EACCES, EAGAIN, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
 import { RLIMIT_NPROC } from './abi/structs.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
@@ -474,8 +475,8 @@ export class Kernel implements InterruptHost {
         sig = SIGILL;
         break;
       case Vector.PF:
-        sig = f.kind === FaultKind.OutOfMemory ? SIGKILL : SIGSEGV;
-        if (f.kind === FaultKind.OutOfMemory) this.trace(`web-vm: out of memory: killed process ${t.pid} (raise memory-mb)`);
+        if (f.kind === FaultKind.OutOfMemory) return this.outOfMemory(t);
+        sig = SIGSEGV;
         break;
       default:
         sig = SIGSEGV;
@@ -500,6 +501,27 @@ export class Kernel implements InterruptHost {
       this.trace(`web-vm: pid ${t.pid}: fault vector ${f.vector} addr 0x${(f.addr >>> 0).toString(16)} at eip 0x${eip.toString(16)} [${bytes}] → signal ${sig}`);
     }
     this.exitTask(t, 0, sig, sig !== SIGKILL);
+  }
+
+  /**
+   * No frame for a page fault of `t`: kill the task holding the most memory
+   * (Linux's OOM killer, mm/oom_kill.c, by resident pages) with one line on the
+   * console, and let `t` retry its instruction — unless `t` was the victim.
+   */
+  private outOfMemory(t: Task): void {
+    let victim = t;
+    let most = -1;
+    for (const x of this.tasks.values()) {
+      if (x.state === TASK_ZOMBIE) continue;
+      const n = residentPages(x);
+      if (n > most) {
+        most = n;
+        victim = x;
+      }
+    }
+    const line = `web-vm: out of memory: killed process ${victim.pid} (${victim.comm}) holding ${most * 4} kB; raise memory-mb for more\n`;
+    this.console.write(2, new TextEncoder().encode(line));
+    this.exitTask(victim, 0, SIGKILL);
   }
 
   stop(): void {

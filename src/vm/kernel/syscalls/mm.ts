@@ -27,6 +27,7 @@ function brk(t: Task, addr: number): number {
   const newTop = pageUp(want);
   if (newTop > oldTop) {
     if (!as.isFree(oldTop, newTop - oldTop) || newTop > as.mmapTop) return as.brk;
+    if (newTop - as.brkStart > as.phys.frameCount * PAGE_SIZE) return as.brk;
     as.map(oldTop, newTop - oldTop, S.PROT_READ | S.PROT_WRITE);
   } else if (newTop < oldTop) {
     as.unmap(newTop, oldTop - newTop);
@@ -65,6 +66,9 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
       shmFile = e.file;
     } else file = e.file;
   }
+  // Heuristic overcommit (vm.overcommit_memory 0): one private allocation larger than all of
+  // guest RAM can never be backed, so it fails now with ENOMEM instead of by the OOM killer later.
+  if (file === null && shmFile === null && type === S.MAP_PRIVATE && size > as.phys.frameCount * PAGE_SIZE) throw new SyscallError(ENOMEM);
   let at: number;
   if (flags & (S.MAP_FIXED | S.MAP_FIXED_NOREPLACE)) {
     if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
