@@ -298,6 +298,15 @@ export class Cpu {
           if (k === last) s[S_EIP] = i.next;
           i.exec(this, i);
           if (this.stop !== STOP_NONE) {
+            // A side exit back to this block's own start (a loop whose body is
+            // the head of the superblock): go round again without leaving.
+            if (this.stop === STOP_EXIT && s[S_EIP] === b.addr && budget > k + 1) {
+              this.stop = STOP_NONE;
+              budget -= k + 1;
+              this.icount += k + 1;
+              k = -1;
+              continue;
+            }
             // Stopped mid-block (code invalidated): resume after this instruction.
             // The last instruction and side exits set EIP themselves.
             if (k !== last && this.stop === STOP_REFETCH) s[S_EIP] = i.next;

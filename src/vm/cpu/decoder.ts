@@ -13,6 +13,7 @@ import * as STR from './ops-string.js';
 import { decodeSimd, decodeSimdGroup15 } from './simd-decode.js';
 import { decodeX87, fwait } from './x87-decode.js';
 import { eliminateDeadFlags, fuseCompareBranch } from './flag-liveness.js';
+import { specialize } from './ops-fast.js';
 
 /**
  * The decoder: bytes at EIP → Insn IR, grouped into blocks that end at a
@@ -821,6 +822,7 @@ export function decodeBlock(cpu: Cpu, addr: number): Block {
   const count = insns.length;
   eliminateDeadFlags(insns);
   fuseCompareBranch(insns);
+  specialize(insns);
   const b = new Block(addr, insns, firstPage, lastPage);
   b.count = count;
   return b;

@@ -4,6 +4,7 @@ import { decodeBlock } from './decoder.js';
 import { CODE, makeMachine } from './testing.js';
 import * as A from './ops-alu.js';
 import * as NF from './ops-noflags.js';
+import * as F from './ops-fast.js';
 
 /** Dead-flag elimination must never change what a program can observe through the flags. */
 function block(bytes: number[]) {
@@ -19,8 +20,8 @@ test('flags overwritten before any read are not computed', () => {
   assert.equal(b[0].exec, NF.add32RRnf);
   assert.equal(b[1].exec, NF.inc32Rnf);
   // The compare feeding the branch keeps its flags, fused with the branch (here a
-  // superblock side exit, as decoding goes on) into one handler.
-  assert.equal(b[2].exec, NF.cmpJccExit32RR);
+  // superblock side exit, as decoding goes on) into one handler, JNZ's own form.
+  assert.equal(b[2].exec, F.cmpJneExit32RR);
   assert.equal(b[2].next, CODE + 7);
   assert.equal(b[3].addr, CODE + 7);
 });
@@ -43,4 +44,19 @@ test('programs observe the same flags with and without the rewrite', () => {
   const f = m.run([0xb8, 0xff, 0xff, 0xff, 0xff, 0x83, 0xc0, 0x01, 0x41, 0x0f, 0x92, 0xc2, 0x29, 0xdb, 0x83, 0xf8, 0x00, 0x0f, 0x94, 0xc6]);
   assert.equal(f, null);
   assert.equal(m.cpu.s[2] & 0xffff, 0x0101);
+});
+
+test('a register move scheduled between CMP and Jcc is moved before the compare and the pair fused', () => {
+  // cmp ecx,edx; lea eax,[ebx+4]; jnz → lea; cmp+jnz
+  let b = block([0x39, 0xd1, 0x8d, 0x43, 0x04, 0x75, 0x00]);
+  assert.equal(b[0].addr, CODE + 2);
+  assert.equal(b[1].exec, F.cmpJneExit32RR);
+  assert.equal(b[1].next, CODE + 7);
+  // ...but not when the move writes a register the compare reads (lea ecx,[ebx+4]).
+  b = block([0x39, 0xd1, 0x8d, 0x4b, 0x04, 0x75, 0x00]);
+  assert.equal(b[0].addr, CODE);
+  assert.equal(b[0].exec, A.cmp32RR);
+  // mov edx,5 writes the compared edx: kept in order too.
+  b = block([0x39, 0xd1, 0xba, 0x05, 0x00, 0x00, 0x00, 0x75, 0x00]);
+  assert.equal(b[0].exec, A.cmp32RR);
 });

@@ -91,7 +91,16 @@ export function fuseCompareBranch(insns: Insn[]): number {
     const j = insns[k];
     const exit = j.exec === C.jccExit;
     if (!exit && j.exec !== C.jcc) continue;
-    const c = insns[k - 1];
+    let c = insns[k - 1];
+    // `cmp; lea/mov; jcc` (compilers schedule an independent register move
+    // between them): move the compare next to the branch when the middle
+    // instruction neither faults, touches flags, nor writes what the compare reads.
+    if (k >= 2 && !isCompare(c) && isCompare(insns[k - 2]) && movesIndependently(c, insns[k - 2])) {
+      const cmp = insns[k - 2];
+      insns[k - 2] = c;
+      insns[k - 1] = cmp;
+      c = cmp;
+    }
     let fused: Handler;
     if (c.exec === A.cmp32RR) fused = exit ? NF.cmpJccExit32RR : NF.cmpJcc32RR;
     else if (c.exec === A.cmp32RI) fused = exit ? NF.cmpJccExit32RI : NF.cmpJcc32RI;
@@ -107,6 +116,19 @@ export function fuseCompareBranch(insns: Insn[]): number {
     k--;
   }
   return folded;
+}
+
+function isCompare(i: Insn): boolean {
+  return i.exec === A.cmp32RR || i.exec === A.cmp32RI || i.exec === A.test32RR;
+}
+
+/** A register-only LEA/MOV whose destination is not a register `cmp` reads. */
+function movesIndependently(x: Insn, cmp: Insn): boolean {
+  let dest: number;
+  if (x.exec === M.lea) dest = x.reg;
+  else if (x.exec === M.mov32RR || x.exec === M.mov32RI) dest = x.rm;
+  else return false;
+  return dest !== cmp.rm && (cmp.exec === A.cmp32RI || dest !== cmp.reg);
 }
 
 /** Rewrite handlers of `insns` in place where their flags are dead. */

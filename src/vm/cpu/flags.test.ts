@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { S_FLAGS, S_LAZY_OP } from '../mem/layout.js';
-import { FL_AF, FL_CF, FL_OF, FL_PF, FL_SF, FL_ZF, K_ADD, K_LOGIC, K_SUB, getFlags, setLazy, testCC } from './flags.js';
+import { FL_AF, FL_CF, FL_OF, FL_PF, FL_SF, FL_ZF, K_ADD, K_LOGIC, K_SUB, getFlags, logicCond, setLazy, subCond, testCC } from './flags.js';
 
 /**
  * Lazy flags against a reference computed the long way, straight from the
@@ -79,11 +79,23 @@ test('condition codes after CMP agree with the flag definitions (fast and slow p
       for (let cc = 0; cc < 16; cc++) {
         setLazy(s, (K_SUB << 2) | 2, a | 0, b | 0, (a - b) | 0);
         assert.equal(testCC(s, cc), want[cc], `cc ${cc} after cmp ${a.toString(16)},${b.toString(16)}`);
+        assert.equal(subCond(cc, a | 0, b | 0), want[cc], `fused cc ${cc} after cmp ${a.toString(16)},${b.toString(16)}`);
         // Same answer once the flags are materialised (the generic path).
         s[S_FLAGS] = getFlags(s);
         s[S_LAZY_OP] = 0;
         assert.equal(testCC(s, cc), want[cc]);
       }
+    }
+  }
+});
+
+test('condition codes after TEST (the fused test+jcc path) agree with the flag definitions', () => {
+  for (const a of EDGE) {
+    for (const b of EDGE) {
+      const f = reference('and', 32, a, b).flags;
+      const CF = (f & FL_CF) !== 0, ZF = (f & FL_ZF) !== 0, SF = (f & FL_SF) !== 0, OF = (f & FL_OF) !== 0, PF = (f & FL_PF) !== 0;
+      const want = [OF, !OF, CF, !CF, ZF, !ZF, CF || ZF, !(CF || ZF), SF, !SF, PF, !PF, SF !== OF, SF === OF, ZF || SF !== OF, !(ZF || SF !== OF)];
+      for (let cc = 0; cc < 16; cc++) assert.equal(logicCond(cc, (a & b) | 0), want[cc], `cc ${cc} after test ${a.toString(16)},${b.toString(16)}`);
     }
   }
 });

@@ -234,3 +234,50 @@ export function testCC(s: Int32Array, cc: number): boolean {
   }
   return (cc & 1) !== 0 ? !v : v;
 }
+
+/** The condition `cc` (Jcc's low nibble) after a 32-bit SUB/CMP of a - b. */
+export function subCond(cc: number, a: number, b: number): boolean {
+  switch (cc) {
+    case 0: return ((a ^ b) & (a ^ ((a - b) | 0))) < 0;
+    case 1: return ((a ^ b) & (a ^ ((a - b) | 0))) >= 0;
+    case 2: return a >>> 0 < b >>> 0;
+    case 3: return a >>> 0 >= b >>> 0;
+    case 4: return a === b;
+    case 5: return a !== b;
+    case 6: return a >>> 0 <= b >>> 0;
+    case 7: return a >>> 0 > b >>> 0;
+    case 8: return ((a - b) | 0) < 0;
+    case 9: return ((a - b) | 0) >= 0;
+    case 10: return parityEven(a - b);
+    case 11: return !parityEven(a - b);
+    case 12: return a < b;
+    case 13: return a >= b;
+    case 14: return a <= b;
+    default: return a > b;
+  }
+}
+
+/** The condition `cc` after a 32-bit TEST/AND with result r (CF = OF = 0). */
+export function logicCond(cc: number, r: number): boolean {
+  switch (cc) {
+    case 0: case 2: return false;
+    case 1: case 3: return true;
+    case 4: case 6: return r === 0;
+    case 5: case 7: return r !== 0;
+    case 8: case 12: return r < 0;
+    case 9: case 13: return r >= 0;
+    case 10: return parityEven(r);
+    case 11: return !parityEven(r);
+    case 14: return r <= 0;
+    default: return r > 0;
+  }
+}
+
+/** PF: an even number of set bits in the low byte. */
+function parityEven(r: number): boolean {
+  let p = r & 0xff;
+  p ^= p >> 4;
+  p ^= p >> 2;
+  p ^= p >> 1;
+  return (p & 1) === 0;
+}

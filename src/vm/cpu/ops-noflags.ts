@@ -1,6 +1,6 @@
 import { S_EIP } from '../mem/layout.js';
 import type { Cpu } from './cpu.js';
-import { K_LOGIC, K_SUB, setLazy, testCC } from './flags.js';
+import { K_LOGIC, K_SUB, logicCond, setLazy, subCond } from './flags.js';
 import type { Insn } from './insn.js';
 
 /**
@@ -73,23 +73,29 @@ export function nopFlags(_cpu: Cpu, _i: Insn): void {}
 const OP_SUB32 = (K_SUB << 2) | 2;
 const OP_LOGIC32 = (K_LOGIC << 2) | 2;
 
+/** Record a 32-bit CMP a, b for later flag readers. */
+export function recordSub32(s: Int32Array, a: number, b: number): void {
+  setLazy(s, OP_SUB32, a, b, (a - b) | 0);
+}
+
 export function cmpJcc32RR(cpu: Cpu, i: Insn): void {
   const s = cpu.s;
   const a = s[i.rm];
   const b = s[i.reg];
   setLazy(s, OP_SUB32, a, b, (a - b) | 0);
-  if (testCC(s, i.sub)) s[S_EIP] = i.target;
+  if (subCond(i.sub, a, b)) s[S_EIP] = i.target;
 }
 export function cmpJcc32RI(cpu: Cpu, i: Insn): void {
   const s = cpu.s;
   const a = s[i.rm];
   setLazy(s, OP_SUB32, a, i.imm, (a - i.imm) | 0);
-  if (testCC(s, i.sub)) s[S_EIP] = i.target;
+  if (subCond(i.sub, a, i.imm)) s[S_EIP] = i.target;
 }
 export function testJcc32RR(cpu: Cpu, i: Insn): void {
   const s = cpu.s;
-  setLazy(s, OP_LOGIC32, 0, 0, s[i.rm] & s[i.reg]);
-  if (testCC(s, i.sub)) s[S_EIP] = i.target;
+  const r = s[i.rm] & s[i.reg];
+  setLazy(s, OP_LOGIC32, 0, 0, r);
+  if (logicCond(i.sub, r)) s[S_EIP] = i.target;
 }
 
 /** MOVZX r32, byte [mem] / word [mem]. */
@@ -106,7 +112,7 @@ export function cmpJccExit32RR(cpu: Cpu, i: Insn): void {
   const a = s[i.rm];
   const b = s[i.reg];
   setLazy(s, OP_SUB32, a, b, (a - b) | 0);
-  if (testCC(s, i.sub)) {
+  if (subCond(i.sub, a, b)) {
     s[S_EIP] = i.target;
     cpu.stop = 3;
   }
@@ -115,15 +121,16 @@ export function cmpJccExit32RI(cpu: Cpu, i: Insn): void {
   const s = cpu.s;
   const a = s[i.rm];
   setLazy(s, OP_SUB32, a, i.imm, (a - i.imm) | 0);
-  if (testCC(s, i.sub)) {
+  if (subCond(i.sub, a, i.imm)) {
     s[S_EIP] = i.target;
     cpu.stop = 3;
   }
 }
 export function testJccExit32RR(cpu: Cpu, i: Insn): void {
   const s = cpu.s;
-  setLazy(s, OP_LOGIC32, 0, 0, s[i.rm] & s[i.reg]);
-  if (testCC(s, i.sub)) {
+  const r = s[i.rm] & s[i.reg];
+  setLazy(s, OP_LOGIC32, 0, 0, r);
+  if (logicCond(i.sub, r)) {
     s[S_EIP] = i.target;
     cpu.stop = 3;
   }
