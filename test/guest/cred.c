@@ -71,6 +71,55 @@ int main(void) {
   int status;
   waitpid(pid, &status, 0);
   printf("child status %d\n", status);
+
+  /* File permissions against the effective ids (the real ones for access(2)). */
+  mkdir("/tmp/wvm-perm", 0755);
+  mkdir("/tmp/wvm-perm/private", 0700);
+  int sf = open("/tmp/wvm-perm/secret", O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  close(sf);
+  sf = open("/tmp/wvm-perm/readable", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  write(sf, "#!/bin/sh\n", 10);
+  close(sf);
+  pid = fork();
+  if (pid == 0) {
+    setgroups(0, NULL);
+    setresgid(100, 100, 100);
+    CHECK("setresuid keeping saved root", setresuid(1000, 1000, 0));
+    CHECK("open 0600 root file", open("/tmp/wvm-perm/secret", O_RDONLY));
+    int fd = open("/tmp/wvm-perm/readable", O_RDONLY);
+    printf("open 0644 for reading: %d\n", fd >= 0);
+    close(fd);
+    CHECK("open 0644 for writing", open("/tmp/wvm-perm/readable", O_WRONLY));
+    CHECK("create in 0755 root dir", open("/tmp/wvm-perm/new", O_CREAT | O_WRONLY, 0644));
+    CHECK("mkdir existing name in 0755 dir", mkdir("/tmp/wvm-perm/private", 0700));
+    CHECK("search 0700 dir", open("/tmp/wvm-perm/private/x", O_RDONLY));
+    CHECK("unlink in 0755 root dir", unlink("/tmp/wvm-perm/readable"));
+    CHECK("exec a 0644 file", execl("/tmp/wvm-perm/readable", "readable", (char *)NULL));
+    CHECK("access R_OK secret", access("/tmp/wvm-perm/secret", R_OK));
+    CHECK("access F_OK secret", access("/tmp/wvm-perm/secret", F_OK));
+    CHECK("faccessat AT_EACCESS", faccessat(AT_FDCWD, "/tmp/wvm-perm/readable", R_OK | W_OK, AT_EACCESS));
+    CHECK("seteuid(0) with saved root", seteuid(0));
+    CHECK("access W_OK uses the real uid", access("/tmp/wvm-perm/readable", W_OK));
+    CHECK("faccessat AT_EACCESS as euid 0", faccessat(AT_FDCWD, "/tmp/wvm-perm/readable", W_OK, AT_EACCESS));
+    seteuid(1000);
+    fd = open("/tmp/wvm-perm-mine", O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    close(fd);
+    _exit(0);
+  }
+  waitpid(pid, &status, 0);
+  printf("child status %d\n", status);
+  pid = fork();
+  if (pid == 0) {
+    setresuid(2000, 2000, 2000);
+    CHECK("unlink another user's file in sticky /tmp", unlink("/tmp/wvm-perm-mine"));
+    _exit(0);
+  }
+  waitpid(pid, &status, 0);
+  unlink("/tmp/wvm-perm-mine");
+  unlink("/tmp/wvm-perm/secret");
+  unlink("/tmp/wvm-perm/readable");
+  rmdir("/tmp/wvm-perm/private");
+  rmdir("/tmp/wvm-perm");
   CHECK("sethostname too long", sethostname("0123456789012345678901234567890123456789012345678901234567890123456789", 70));
 
   /* RLIMIT_NOFILE */

@@ -1,4 +1,5 @@
 import { Cpu, RUN_FAULT, STOP_YIELD, type InterruptHost } from '../cpu/cpu.js';
+import { MAY_EXEC, permits, searchCheck } from './perm.js';
 import { AddressSpace } from '../mem/address-space.js';
 import { CpuFault, FaultKind, Vector } from '../mem/fault.js';
 import { R_EAX, S_EIP, S_FLAGS, S_SEG_SEL, SEG_CS, STATE_BYTES, USER_CS, USER_DS } from '../mem/layout.js';
@@ -173,7 +174,7 @@ export class Kernel implements InterruptHost {
   async exec(t: Task, path: string, argv: string[], envp: string[], first: boolean): Promise<void> {
     let ino: Inode;
     try {
-      ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts, caller: t.pid });
+      ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts, caller: t.pid, checkSearch: searchCheck(t) });
     } catch (e) {
       if (first) throw new VmError('not-found', `web-vm: ${path}: ${errText(e)}`, 127);
       throw e;
@@ -182,7 +183,7 @@ export class Kernel implements InterruptHost {
       if (first) throw new VmError('permission', `web-vm: ${path}: ${(ino.mode & S_IFMT) === S_IFDIR ? 'Is a directory' : 'Permission denied'}`, 126);
       throw new SyscallError(EACCES);
     }
-    if ((ino.mode & 0o111) === 0) {
+    if (!permits(t, ino, MAY_EXEC)) {
       if (first) throw new VmError('permission', `web-vm: ${path}: Permission denied`, 126);
       throw new SyscallError(EACCES);
     }

@@ -1,4 +1,5 @@
 import { EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS, EXDEV, ENOSYS } from '../abi/errno.js';
+import { checkPermission, checkRemove, MAY_EXEC, MAY_WRITE, searchCheck } from '../perm.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve, resolveParent } from '../../fs/path.js';
@@ -42,15 +43,31 @@ function need<T>(f: T | undefined): T {
   return f;
 }
 
-async function parentOf(k: Kernel, t: Task, dirfd: number, path: string) {
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid });
+/** The directory a new name goes in; creating there needs write and search permission (unless `later`). */
+async function parentOf(k: Kernel, t: Task, dirfd: number, path: string, later = false) {
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(p.kind === 'root' ? EEXIST : EEXIST);
+  if (!later && t.euid !== 0) {
+    // A name that exists is EEXIST whatever the directory's permissions (filename_create looks it up first).
+    if ((await existing(p.parent, p.name)) !== null) throw new SyscallError(EEXIST);
+    checkPermission(t, p.parent, MAY_WRITE | MAY_EXEC);
+  }
   return p;
+}
+
+/** The inode `name` in `dir` names, or null. */
+async function existing(dir: Inode, name: string): Promise<Inode | null> {
+  try {
+    return await dir.fs.lookup(dir, name);
+  } catch (e) {
+    if (e instanceof FsError && e.errno === ENOENT) return null;
+    throw e;
+  }
 }
 
 /** open(O_CREAT) of a missing file: create it. Returns null when it exists (the caller opens it). */
 export async function createForOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): Promise<Inode | null> {
-  const p = await parentOf(k, t, dirfd, path);
+  const p = await parentOf(k, t, dirfd, path, true);
   try {
     const existing = await p.parent.fs.lookup(p.parent, p.name);
     if (flags & S.O_EXCL) throw new SyscallError(EEXIST);
@@ -60,6 +77,7 @@ export async function createForOpen(k: Kernel, t: Task, dirfd: number, path: str
     if (!(e instanceof FsError) || e.errno !== ENOENT) throw e;
   }
   if (p.trailingSlash) throw new SyscallError(EISDIR);
+  checkPermission(t, p.parent, MAY_WRITE | MAY_EXEC);
   const fs = writableFs(p.parent.fs);
   return need(fs.create).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.euid, t.egid);
 }
@@ -96,8 +114,9 @@ async function mknodAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode
 
 async function unlinkAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid });
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(flags & S.AT_REMOVEDIR ? (p.kind === 'dot' ? EINVAL : 39 /* ENOTEMPTY */) : EISDIR);
+  if (t.euid !== 0) checkRemove(t, p.parent, await existing(p.parent, p.name));
   const fs = writableFs(p.parent.fs);
   if (flags & S.AT_REMOVEDIR) await need(fs.rmdir).call(fs, p.parent, p.name);
   else {
@@ -111,10 +130,14 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
   if (flags !== 0) throw new SyscallError(flags & ~7 ? EINVAL : ENOSYS);
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts, caller: t.pid });
-  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts, caller: t.pid });
+  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
   if (a.kind !== 'normal' || b.kind !== 'normal') throw new SyscallError(a.kind === 'root' || b.kind === 'root' ? 16 /* EBUSY */ : EINVAL);
   if (a.parent.fs !== b.parent.fs) throw new SyscallError(EXDEV);
+  if (t.euid !== 0) {
+    checkRemove(t, a.parent, await existing(a.parent, a.name));
+    checkRemove(t, b.parent, await existing(b.parent, b.name));
+  }
   const fs = writableFs(a.parent.fs);
   await need(fs.rename).call(fs, a.parent, a.name, b.parent, b.name);
   return 0;
@@ -123,7 +146,7 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
 async function linkAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: number, newAddr: number, flags: number): Promise<number> {
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts, caller: t.pid });
+  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
   if ((target.mode & S_IFMT) === S_IFDIR) throw new SyscallError(EPERM);
   const p = await parentOf(k, t, nd, newPath);
   if (p.parent.fs !== target.fs) throw new SyscallError(EXDEV);
@@ -151,7 +174,7 @@ async function inodeAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, foll
   }
   const path = pathArg(t, pathAddr);
   if (path === '' && emptyPath) return inodeAt(k, t, dirfd, 0, follow, true);
-  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid });
+  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
 }
 
 async function setattr(ino: Inode, t: Task, attrs: SetAttr): Promise<number> {

@@ -1,4 +1,5 @@
 import { EBADF, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ERANGE, EROFS, EOVERFLOW, EACCES } from '../abi/errno.js';
+import { checkPermission, MAY_READ, MAY_WRITE, searchCheck } from '../perm.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode, type Stat } from '../../fs/types.js';
@@ -48,7 +49,7 @@ async function lookupAt(k: Kernel, t: Task, dirfd: number, path: string, follow:
     return ino;
   }
   if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) path = t.exePath;
-  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid });
+  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
 }
 
 function writeStat64(t: Task, addr: number, st: Stat): void {
@@ -132,6 +133,10 @@ async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags
   if (ino === null) ino = await lookupAt(k, t, dirfd, path, (flags & S.O_NOFOLLOW) === 0 && !(flags & S.O_CREAT && flags & S.O_EXCL));
   const type = ino.mode & S_IFMT;
   if (type === S_IFLNK && !(flags & S.O_PATH)) throw new SyscallError(ELOOP);
+  if (!created && !(flags & S.O_PATH)) {
+    const acc = flags & S.O_ACCMODE;
+    checkPermission(t, ino, (acc !== S.O_WRONLY ? MAY_READ : 0) | (acc !== S.O_RDONLY || flags & S.O_TRUNC ? MAY_WRITE : 0));
+  }
   if ((flags & S.O_DIRECTORY) && type !== S_IFDIR) throw new SyscallError(ENOTDIR);
   if (!(flags & S.O_PATH)) {
     if (type === S_IFDIR && isWriteOpen(flags)) throw new SyscallError(21 /* EISDIR */);
@@ -243,14 +248,13 @@ async function readlinkAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, b
 
 async function accessAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode: number, flags: number): Promise<number> {
   const path = pathArg(t, pathAddr);
+  if (mode & ~7) throw new SyscallError(EINVAL);
   const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0);
-  if (mode & 2) {
-    // W_OK: the root filesystem is read-only until the filesystem issue.
-    if (ino.fs.readOnly) throw new SyscallError(EROFS);
-  }
-  if (mode & 1) {
-    if ((ino.mode & S_IFMT) !== S_IFDIR && (ino.mode & 0o111) === 0) throw new SyscallError(EACCES);
-  }
+  // W_OK on a read-only filesystem is EROFS for what lives in it (files, directories, links).
+  const type = ino.mode & S_IFMT;
+  if (mode & 2 && ino.fs.readOnly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) throw new SyscallError(EROFS);
+  // access(2) checks with the real ids unless AT_EACCESS asks for the effective ones.
+  checkPermission(t, ino, mode & 7, (flags & S.AT_EACCESS) === 0);
   return 0;
 }
 

@@ -1,4 +1,6 @@
-import { E2BIG, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
+import { E2BIG, EACCES, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
+import { checkPermission, MAY_EXEC, searchCheck } from '../perm.js';
+import { S_IFMT, S_IFREG } from '../../fs/types.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve } from '../../fs/path.js';
@@ -74,7 +76,10 @@ async function execve(k: Kernel, t: Task, pathAddr: number, argvAddr: number, en
   // comm names the file execve was given, a script rather than its interpreter (fs/exec.c __set_task_comm).
   const comm = (path.split('/').pop() ?? '').slice(0, 15);
   for (let depth = 0; depth < 5; depth++) {
-    const ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: k.mounts, caller: t.pid });
+    const ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+    // The file itself must be executable before its first bytes matter (do_open_execat: MAY_EXEC).
+    if ((ino.mode & S_IFMT) !== S_IFREG) throw new SyscallError(EACCES);
+    checkPermission(t, ino, MAY_EXEC);
     const head = await ino.fs.read(ino, 0, 256);
     if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) {
       await k.exec(t, path, argv.length ? argv : [path], envp, false);

@@ -15,6 +15,7 @@ import {
   dropRef, pair, recvFrom, RCV_SHUTDOWN, SEND_SHUTDOWN, sendTo, SocketFile, SocketRegistry, UnixSocket, type Cred, type UnixAddress,
 } from '../socket.js';
 import type { Task } from '../task.js';
+import { checkPermission, MAY_EXEC, MAY_WRITE, searchCheck } from '../perm.js';
 import { sendSignal } from './signal.js';
 import { bytesToString, type SyscallTable } from './types.js';
 
@@ -147,8 +148,9 @@ async function bind(k: Kernel, t: Task, fd: number, addr: number, len: number): 
     return 0;
   }
   const dir = a.path.startsWith('/') ? t.root : t.cwd;
-  const p = await resolveParent(t.root, dir, a.path, { mounts: k.mounts, caller: t.pid });
+  const p = await resolveParent(t.root, dir, a.path, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(EADDRINUSE);
+  checkPermission(t, p.parent, MAY_WRITE | MAY_EXEC);
   const fs = p.parent.fs;
   if (fs.readOnly || fs.mknod === undefined) throw new SyscallError(30 /* EROFS */);
   let ino;
@@ -173,8 +175,9 @@ async function lookupBound(k: Kernel, t: Task, a: Exclude<UnixAddress, null>, ty
   let target: UnixSocket | undefined;
   if (a.kind === 'abstract') target = reg.findAbstract(a.name);
   else {
-    const ino = await resolve(t.root, a.path.startsWith('/') ? t.root : t.cwd, a.path, { followLast: true, mounts: k.mounts, caller: t.pid });
+    const ino = await resolve(t.root, a.path.startsWith('/') ? t.root : t.cwd, a.path, { followLast: true, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
     if ((ino.mode & S_IFMT) !== S_IFSOCK) throw new SyscallError(ECONNREFUSED);
+    checkPermission(t, ino, MAY_WRITE);
     target = reg.findInode(ino.fs, ino.ino);
   }
   if (target === undefined || target.closed) throw new SyscallError(ECONNREFUSED);
