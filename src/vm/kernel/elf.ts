@@ -225,12 +225,15 @@ export interface StackInfo {
   euid?: number;
   egid?: number;
   random: Uint8Array;
+  /** Bytes of stack to map below STACK_TOP (RLIMIT_STACK; STACK_SIZE when absent). */
+  stackSize?: number;
 }
 
 /** Map the stack and lay out argc/argv/envp/auxv; returns the initial ESP. */
 export function buildStack(as: AddressSpace, img: LoadedImage, info: StackInfo): number {
-  as.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE);
-  as.mmapTop = STACK_TOP - STACK_SIZE - 0x100000;
+  const stack = info.stackSize ?? STACK_SIZE;
+  as.map(STACK_TOP - stack, stack, PROT_READ | PROT_WRITE);
+  as.mmapTop = STACK_TOP - Math.max(stack, STACK_SIZE) - 0x100000;
   let sp = STACK_TOP;
   const enc = (s: string): Uint8Array => {
     const b = new Uint8Array(s.length + 1);

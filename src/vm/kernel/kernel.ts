@@ -18,7 +18,7 @@ import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
 import { buildStack, loadElf, parseElf } from './elf.js';
-import { isNeedsPage, loadExecutable, parkForPage, retrySyscallAfterPage } from './exec.js';
+import { isNeedsPage, loadExecutable, stackBytes, parkForPage, retrySyscallAfterPage } from './exec.js';
 import { SyscallError, VmError } from './errors.js';
 import { ConsoleFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
@@ -195,7 +195,7 @@ export class Kernel implements InterruptHost {
     const { as, img } = await loadExecutable(t, ino, from ? exePath : path, first);
     const random = new Uint8Array(16);
     this.random(random);
-    const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, euid: t.euid, egid: t.egid, random });
+    const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, euid: t.euid, egid: t.egid, random, stackSize: stackBytes(t) });
     if (this.loaded === t) this.loaded = null;
     const old = t.as;
     if (this.cpu.as === old) this.cpu.setAddressSpace(as);
