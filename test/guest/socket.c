@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -367,9 +368,32 @@ static void named(void) {
   close(c);
 }
 
+static volatile int alarms;
+static void on_alarm(int s) { (void)s; alarms++; }
+
+/* Blocking socket reads end with EINTR when a handler without SA_RESTART runs. */
+static void interrupted(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
+  int sv[2];
+  char c;
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  struct itimerval it = {{0, 0}, {0, 50000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  CHECK("read interrupted", read(sv[0], &c, 1));
+  setitimer(ITIMER_REAL, &it, NULL);
+  CHECK("recv interrupted", recv(sv[0], &c, 1, 0));
+  printf("alarms=%d\n", alarms);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   signal(SIGPIPE, on_pipe);
+  interrupted();
   pairs();
   rights();
   named();

@@ -330,15 +330,17 @@ export class SocketFile extends OpenFile {
   }
   /** Raises SIGPIPE in the writing task (set per write by the syscall layer, as for pipes). */
   sigpipe: () => void = () => {};
+  /** Makes a wait interruptible by signals in the calling task (set per call by the syscall layer). */
+  waitHook: (p: Promise<void>) => Promise<void> = (p) => p;
   /** read(2): recv with no flags; files sent along are closed (unix(7)). */
   async read(len: number): Promise<Uint8Array> {
-    const r = await recvFrom(this.sock, len, 0, this.nonblocking, (p) => p);
+    const r = await recvFrom(this.sock, len, 0, this.nonblocking, this.waitHook);
     for (const f of r.fds) dropRef(f);
     return r.data;
   }
   /** write(2): send with no flags; a stream whose peer is gone gives EPIPE and SIGPIPE. */
   write(data: Uint8Array): Promise<number> {
-    return sendTo(this.sock, null, data, [], this.nonblocking, this.sigpipe, (p) => p);
+    return sendTo(this.sock, null, data, [], this.nonblocking, this.sigpipe, this.waitHook);
   }
   override seek(): number {
     throw new SyscallError(ESPIPE);

@@ -8,6 +8,7 @@ import { SyscallError } from '../errors.js';
 import { InodeFile, OpenFile } from '../files.js';
 import { PipeWriteEnd } from '../pipe.js';
 import { SocketFile } from '../socket.js';
+import { interruptible } from '../signals.js';
 import { fcntlExtra } from './io.js';
 import { DevFs } from '../../fs/devfs.js';
 import { DeviceFile } from '../devices.js';
@@ -151,6 +152,8 @@ async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags
 
 function doRead(t: Task, fd: number, buf: number, count: number, pos: number | null): Promise<number> | number {
   const f = fileOf(t, fd);
+  // A socket read waits interruptibly: a signal ends it with EINTR (or restarts it).
+  if (f instanceof SocketFile) f.waitHook = (p) => interruptible(t, p);
   if (count < 0) throw new SyscallError(EINVAL);
   if (count === 0) return 0;
   const r = f.read(Math.min(count, 1 << 24), pos);
@@ -167,6 +170,7 @@ function doWrite(k: Kernel, t: Task, fd: number, buf: number, count: number, pos
   const f = fileOf(t, fd);
   // A write to a pipe nobody reads raises SIGPIPE in the writer.
   if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof SocketFile) f.waitHook = (p) => interruptible(t, p);
   if (count < 0) throw new SyscallError(EINVAL);
   const data = t.as.read(buf, count);
   return f.write(data, pos);
