@@ -133,6 +133,30 @@ static void pairs(void) {
   CHECK("seqpacket EOF", recv(sv[1], buf, sizeof buf, 0));
   close(sv[1]);
 
+  /* sendmmsg/recvmmsg over a datagram pair. */
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  struct mmsghdr mm[3];
+  struct iovec mv[3];
+  char mb[3][8] = {"a", "bb", "ccc"};
+  memset(mm, 0, sizeof mm);
+  for (int i = 0; i < 3; i++) {
+    mv[i].iov_base = mb[i];
+    mv[i].iov_len = strlen(mb[i]);
+    mm[i].msg_hdr.msg_iov = &mv[i];
+    mm[i].msg_hdr.msg_iovlen = 1;
+  }
+  CHECK("sendmmsg", sendmmsg(sv[0], mm, 3, 0));
+  char rbuf[3][8];
+  for (int i = 0; i < 3; i++) {
+    mv[i].iov_base = rbuf[i];
+    mv[i].iov_len = sizeof rbuf[i];
+    mm[i].msg_len = 99;
+  }
+  CHECK("recvmmsg MSG_WAITFORONE", recvmmsg(sv[1], mm, 3, MSG_WAITFORONE, NULL));
+  printf("lens %u %u %u\n", mm[0].msg_len, mm[1].msg_len, mm[2].msg_len);
+  close(sv[0]);
+  close(sv[1]);
+
   CHECK("socketpair bad type", socketpair(AF_UNIX, 77, 0, sv));
   CHECK("socketpair bad protocol", socketpair(AF_UNIX, SOCK_STREAM, 5, sv));
   CHECK("socket bad family", socket(12345, SOCK_STREAM, 0));

@@ -442,6 +442,29 @@ async function recvmsg(t: Task, fd: number, msg: number, flags: number): Promise
   return flags & NET.MSG_TRUNC && !f.sock.isStream ? r.fullLength : r.data.length;
 }
 
+/** MSG_WAITFORONE (linux/socket.h): after the first message, recvmmsg stops waiting. */
+const MSG_WAITFORONE = 0x10000;
+
+/** sendmmsg(2)/recvmmsg(2): sendmsg/recvmsg over an array of struct mmsghdr, storing each msg_len. */
+async function mmsg(k: Kernel, t: Task, fd: number, vec: number, vlen: number, flags: number, recv: boolean): Promise<number> {
+  sockFile(t, fd);
+  const n = Math.min(vlen >>> 0, 1024);
+  let done = 0;
+  for (; done < n; done++) {
+    const hdr = vec + done * NET.MMSGHDR_SIZE;
+    const f = recv && done > 0 && flags & MSG_WAITFORONE ? flags | NET.MSG_DONTWAIT : flags & ~MSG_WAITFORONE;
+    let len: number;
+    try {
+      len = recv ? await recvmsg(t, fd, hdr, f) : await sendmsg(k, t, fd, hdr, f);
+    } catch (e) {
+      if (done > 0) break; // what was transferred is reported; the error comes with the next call
+      throw e;
+    }
+    t.as.write32(hdr + NET.MSGHDR_SIZE, len);
+  }
+  return done;
+}
+
 function writeOpt(t: Task, val: number, lenp: number, body: Uint8Array): number {
   const max = t.as.read32(lenp);
   if (max < 0) throw new SyscallError(EINVAL);
@@ -539,8 +562,10 @@ function socketcall(k: Kernel, t: Task, call: number, args: number): number | Pr
     case NET.SYS_GETSOCKOPT: return getsockopt(t, a[0], a[1], a[2], a[3], a[4]);
     case NET.SYS_SENDMSG: return sendmsg(k, t, a[0], a[1], a[2]);
     case NET.SYS_RECVMSG: return recvmsg(t, a[0], a[1], a[2]);
+    case NET.SYS_RECVMMSG: return mmsg(k, t, a[0], a[1], a[2], a[3], true);
+    case NET.SYS_SENDMMSG: return mmsg(k, t, a[0], a[1], a[2], a[3], false);
   }
-  throw new SyscallError(38 /* ENOSYS: recvmmsg/sendmmsg */);
+  throw new SyscallError(EINVAL);
 }
 
 export const socketSyscalls: SyscallTable = {
@@ -560,4 +585,7 @@ export const socketSyscalls: SyscallTable = {
   [N.NR_shutdown]: (_k, t, fd, how) => shutdown(t, fd, how),
   [N.NR_getsockopt]: (_k, t, fd, l, n, v, lp) => getsockopt(t, fd, l, n, v, lp),
   [N.NR_setsockopt]: (_k, t, fd, l, n, v, len) => setsockopt(t, fd, l, n, v, len),
+  [N.NR_sendmmsg]: (k, t, fd, vec, vlen, flags) => mmsg(k, t, fd, vec, vlen, flags, false),
+  [N.NR_recvmmsg]: (k, t, fd, vec, vlen, flags) => mmsg(k, t, fd, vec, vlen, flags, true),
+  [N.NR_recvmmsg_time64]: (k, t, fd, vec, vlen, flags) => mmsg(k, t, fd, vec, vlen, flags, true),
 };
