@@ -86,3 +86,8 @@ test('/proc and /dev: tmpfs mounts, comm, environ, fd links, sysctls, statfs typ
   assert.ok(pid, 'task/ lists the thread');
   assert.equal(out.replace(/\n\d+\n?$/, '\n'), 'tmpfs /tmp tmpfs\ntmpfs /dev/shm tmpfs\ncat\nFOO=bar\n4\n/proc/self/fd/0\n/proc/self/fd\n6.1.0-web-vm\nweb-vm\n6.1.0-web-vm web-vm\ntmpfs\ntmpfs\next2/ext3\nproc\n'.replace('6.1.0-web-vm web-vm', 'web-vm 6.1.0-web-vm'));
 });
+
+test('magic links: /dev/stdin, /dev/fd/N (bash process substitution), /proc/self/fd/N; sethostname', { timeout: TIMEOUT }, async () => {
+  const out = await vmOnly('echo piped | cat /dev/stdin; diff <(echo a) <(echo a) && echo same; exec 5</etc/hostname; cat /proc/self/fd/5 /dev/fd/5; stat -f -c %T /dev/stdin; hostname box1 && uname -n && cat /proc/sys/kernel/hostname');
+  assert.equal(out, 'piped\nsame\nweb-vm\nweb-vm\npipefs\nbox1\nbox1\n');
+});

@@ -3,10 +3,11 @@ import { checkPermission, checkRemove, MAY_EXEC, MAY_WRITE, searchCheck } from '
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve, resolveParent } from '../../fs/path.js';
-import { FsError, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type FileSystem, type FsStats, type Inode, type SetAttr } from '../../fs/types.js';
-import { EXT2_SUPER_MAGIC } from '../abi/net.js';
+import { FsError, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, type FileSystem, type FsStats, type Inode, type SetAttr } from '../../fs/types.js';
+import { DEVPTS_SUPER_MAGIC, EXT2_SUPER_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC } from '../abi/net.js';
+import { InodeFile, type OpenFile } from '../files.js';
+import { magicFd } from './fs.js';
 import { SyscallError } from '../errors.js';
-import { InodeFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { SyscallTable } from './types.js';
@@ -229,15 +230,45 @@ async function utimensat(k: Kernel, t: Task, dirfd: number, pathAddr: number, ti
   return 0;
 }
 
-function fsStats(ino: Inode): FsStats {
+/**
+ * What statfs reports about: a filesystem's inode, or an open file without
+ * one (pipes, sockets, the console live on kernel-internal filesystems).
+ */
+interface StatfsTarget {
+  fs: { dev: number; readOnly: boolean; magic?: number; statfs?(): FsStats };
+}
+
+function fsStats(ino: StatfsTarget): FsStats {
   return ino.fs.statfs ? ino.fs.statfs() : { blockSize: 4096, blocks: 0, freeBlocks: 0, availBlocks: 0, inodes: 0, freeInodes: 0, nameMax: 255 };
+}
+
+/** The statfs target of an open file: its inode, or the pseudo filesystem of a pipe, socket or terminal. */
+function fileStatfs(f: OpenFile): StatfsTarget {
+  const ino = f.inode();
+  if (ino !== null) return ino;
+  const st = f.stat();
+  const type = st.mode & S_IFMT;
+  const magic = type === S_IFSOCK ? SOCKFS_MAGIC : type === S_IFIFO ? PIPEFS_MAGIC : DEVPTS_SUPER_MAGIC;
+  return { fs: { dev: st.dev, readOnly: false, magic } };
+}
+
+/** statfs of a path: magic links (/dev/stdin, /proc/self/fd/N) name the open file. */
+async function pathStatfs(k: Kernel, t: Task, pathAddr: number): Promise<StatfsTarget> {
+  const magic = magicFd(k, t, pathArg(t, pathAddr));
+  return magic !== null ? fileStatfs(magic) : inodeAt(k, t, S.AT_FDCWD, pathAddr, true);
+}
+
+function fdStatfs(t: Task, fd: number): StatfsTarget {
+  const e = t.getFd(fd);
+  if (!e) throw new SyscallError(EBADF);
+  return fileStatfs(e.file);
 }
 
 /** ST_RDONLY in f_flags; ST_VALID (0x20) says f_flags is filled in (statfs(2)). */
 const ST_RDONLY = 1;
 const ST_VALID = 0x20;
 
-function statfs64(t: Task, ino: Inode, size: number, buf: number): number {
+function statfs64(t: Task, ino: StatfsTarget, size: number, buf: number): number {
   if (size !== 84) throw new SyscallError(EINVAL);
   const st = fsStats(ino);
   const b = new Uint8Array(84);
@@ -259,7 +290,7 @@ function statfs64(t: Task, ino: Inode, size: number, buf: number): number {
 }
 
 /** The old statfs(2)/fstatfs(2): struct statfs with 32-bit counts (EOVERFLOW past them). */
-function statfs32(t: Task, ino: Inode, buf: number): number {
+function statfs32(t: Task, ino: StatfsTarget, buf: number): number {
   const st = fsStats(ino);
   const b = new Uint8Array(64);
   const dv = new DataView(b.buffer);
@@ -334,10 +365,10 @@ export const fsWriteSyscalls: SyscallTable = {
     await truncateInode(e.file.ino, len >>> 0);
     return 0;
   },
-  [N.NR_statfs64]: async (k, t, path, size, buf) => statfs64(t, await inodeAt(k, t, S.AT_FDCWD, path, true), size, buf),
-  [N.NR_fstatfs64]: (_k, t, fd, size, buf) => statfs64(t, fdInode(t, fd), size, buf),
-  [N.NR_statfs]: async (k, t, path, buf) => statfs32(t, await inodeAt(k, t, S.AT_FDCWD, path, true), buf),
-  [N.NR_fstatfs]: (_k, t, fd, buf) => statfs32(t, fdInode(t, fd), buf),
+  [N.NR_statfs64]: async (k, t, path, size, buf) => statfs64(t, await pathStatfs(k, t, path), size, buf),
+  [N.NR_fstatfs64]: (_k, t, fd, size, buf) => statfs64(t, fdStatfs(t, fd), size, buf),
+  [N.NR_statfs]: async (k, t, path, buf) => statfs32(t, await pathStatfs(k, t, path), buf),
+  [N.NR_fstatfs]: (_k, t, fd, buf) => statfs32(t, fdStatfs(t, fd), buf),
   [N.NR_sync]: async (k) => {
     await k.syncAll();
     return 0;

@@ -126,9 +126,37 @@ function isWriteOpen(flags: number): boolean {
   return (flags & S.O_ACCMODE) !== S.O_RDONLY || (flags & S.O_TRUNC) !== 0;
 }
 
+/**
+ * The open file a "magic link" names: /proc/<pid>/fd/N, /dev/fd/N,
+ * /dev/stdin|stdout|stderr (proc(5): they lead to the file itself, even a
+ * pipe, socket or terminal, rather than to the name it was opened by).
+ */
+export function magicFd(k: Kernel, t: Task, path: string): OpenFile | null {
+  const m = /^\/(?:proc\/(self|\d+)\/fd|dev\/fd)\/(\d+)$/.exec(path) ?? /^\/dev\/(std)(in|out|err)$/.exec(path);
+  if (m === null) return null;
+  const owner = m[1] === undefined || m[1] === 'self' || m[1] === 'std' ? t : k.tasks.get(Number(m[1]));
+  const fd = m[1] === 'std' ? ['in', 'out', 'err'].indexOf(m[2]) : Number(m[2]);
+  const e = owner?.getFd(fd) ?? null;
+  if (e === null) throw new SyscallError(ENOENT);
+  return e.file;
+}
+
 async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  let ino: Inode | null = null;
+  const magic = flags & (S.O_NOFOLLOW | S.O_PATH) ? null : magicFd(k, t, path);
+  // Reopening through a magic link: a file with an inode is opened afresh, anything else (pipe,
+  // socket, console) is shared like dup — the closest we get to Linux reopening the object.
+  if (magic !== null && magic.inode() === null) return t.allocFd(magic, (flags & S.O_CLOEXEC) !== 0);
+  let ino: Inode | null = magic?.inode() ?? null;
+  if (ino !== null) {
+    const acc = flags & S.O_ACCMODE;
+    checkPermission(t, ino, (acc !== S.O_WRONLY ? MAY_READ : 0) | (acc !== S.O_RDONLY ? MAY_WRITE : 0));
+    const dev = ino.fs instanceof DevFs ? ino.fs.deviceName(ino) : null;
+    const keep = flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC);
+    if ((flags & S.O_TRUNC) && (ino.mode & S_IFMT) === S_IFREG && (flags & S.O_ACCMODE) !== S.O_RDONLY) await truncateInode(ino, 0);
+    const file = dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, magic!.path);
+    return t.allocFd(file, (flags & S.O_CLOEXEC) !== 0);
+  }
   if (flags & S.O_CREAT) ino = await createForOpen(k, t, dirfd, path, flags, mode);
   const created = ino !== null;
   if (ino === null) ino = await lookupAt(k, t, dirfd, path, (flags & S.O_NOFOLLOW) === 0 && !(flags & S.O_CREAT && flags & S.O_EXCL));
@@ -269,8 +297,8 @@ async function statAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, buf: 
     // fstatat(fd, "", AT_EMPTY_PATH) is fstat(fd): pipes and terminals included.
     st = fileOf(t, dirfd).stat();
   } else {
-    const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0);
-    st = ino.stat();
+    const magic = flags & S.AT_SYMLINK_NOFOLLOW ? null : magicFd(k, t, path);
+    st = magic !== null ? magic.stat() : (await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0)).stat();
   }
   if (kind === 'stat64') writeStat64(t, buf, st);
   else if (kind === 'statx') writeStatx(t, buf, st);
