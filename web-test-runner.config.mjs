@@ -35,6 +35,9 @@ function rangeRequests() {
     else { start = Number(m[1]); end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1); }
     ctx.set('accept-ranges', 'bytes');
     ctx.set('cache-control', 'no-cache');
+    // Validators, as static hosts send them: the HTTP block device checks them on every range.
+    ctx.set('last-modified', st.mtime.toUTCString());
+    ctx.set('etag', `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`);
     if (start > end || start >= size) {
       ctx.status = 416;
       ctx.set('content-range', `bytes */${size}`);

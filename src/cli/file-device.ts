@@ -1,9 +1,19 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { BlockDevice } from '../vm/storage/block-device.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ImageDevice, ImageIdentity } from '../vm/storage/block-device.js';
 
-/** A read-only block device over a local image file. The file is never written. */
-export class FileBlockDevice implements BlockDevice {
-  private constructor(private readonly fh: FileHandle, readonly size: number) {}
+/**
+ * A read-only block device over a local image file. The file is never
+ * written. Its identity is its path, size and mtime: an image rebuilt in
+ * place is a different image to the overlay.
+ */
+export class FileBlockDevice implements ImageDevice {
+  readonly bytesFetched = 0;
+  readonly identity: ImageIdentity;
+  private constructor(private readonly fh: FileHandle, readonly size: number, path: string, mtimeMs: number) {
+    this.identity = { url: pathToFileURL(resolve(path)).href, size, validator: `mtime:${new Date(mtimeMs).toISOString()}` };
+  }
 
   static async open(path: string): Promise<FileBlockDevice> {
     const fh = await open(path, 'r');
@@ -12,7 +22,7 @@ export class FileBlockDevice implements BlockDevice {
       await fh.close();
       throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' });
     }
-    return new FileBlockDevice(fh, st.size);
+    return new FileBlockDevice(fh, st.size, path, st.mtimeMs);
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {

@@ -1,16 +1,35 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { FileBlockDevice } from './file-device.js';
+import { FileChangeStore } from './file-store.js';
 import { runProgram, VmError } from '../vm/index.js';
+import type { ImageDevice } from '../vm/storage/block-device.js';
+import { StorageError } from '../vm/storage/errors.js';
+import { openImage } from '../vm/storage/http-device.js';
+import { PersistentDisk, exportStore, importStore, resetStore } from '../vm/storage/persist.js';
 import type { Console } from '../vm/kernel/console.js';
+import type { TerminalHost, TerminalInput } from '../vm/kernel/terminal.js';
 
-const USAGE = `usage: web-vm run --image FILE [--memory-mb N] [--cwd DIR] [--env K=V]... -- PROGRAM [ARG]...
+const USAGE = `usage: web-vm run --image FILE|URL [--persist DIR] [--memory-mb N] [--cwd DIR] [--user NAME|UID[:GID]] [--env K=V]... -- PROGRAM [ARG]...
 
 Runs a 32-bit x86 Linux program from an ext2 image. Exits with the
-program's status (128+N when killed by signal N).
-  --image FILE      ext2 image to mount as / (never written)
+program's status (128+N when killed by signal N). When stdin and stdout are
+a terminal, the program gets a guest terminal (raw mode on the host: Ctrl-C,
+Ctrl-Z, window size and full-screen programs work as in a Linux console).
+  --image FILE|URL  ext2 image to mount as / (never written): a local file, an
+                    http(s) URL of a raw image (read with Range requests), or
+                    of a chunked image's .json manifest (images/chunk.mjs)
+  --persist DIR     keep the changes in DIR (committed on sync/fsync, after
+                    1 s idle and at exit); without it changes are discarded
   --memory-mb N     guest RAM in MiB (default 256)
   --cwd DIR         working directory inside the image (default /)
-  --env K=V         set an environment variable (repeatable; replaces the default environment)
+  --user WHO        run as NAME or UID[:GID] from the image's /etc/passwd (default root)
+  --env K=V         set an environment variable (repeatable; replaces the default
+                    environment, which is a login's: HOME, USER, LOGNAME, SHELL, PATH,
+                    TERM=xterm-256color, LANG=C.UTF-8)
+Saved changes (stop any web-vm using DIR first):
+  web-vm reset --persist DIR          drop them
+  web-vm export --persist DIR FILE    write them to one file
+  web-vm import --persist DIR FILE    replace them with an exported file
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
 WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes"} as JSON at exit.`;
 
@@ -24,8 +43,10 @@ const SIGNAL_TEXT: Record<number, string> = {
 
 interface Args {
   image: string;
+  persist: string | null;
   memoryMb: number;
   cwd: string;
+  user: string | undefined;
   env: string[] | null;
   argv: string[];
 }
@@ -34,7 +55,7 @@ class UsageError extends Error {}
 
 function parse(argv: string[]): Args {
   if (argv[0] !== 'run') throw new UsageError(argv.length === 0 ? 'missing command' : `unknown command '${argv[0]}'`);
-  const a: Args = { image: '', memoryMb: 256, cwd: '/', env: null, argv: [] };
+  const a: Args = { image: '', persist: null, memoryMb: 256, cwd: '/', user: undefined, env: null, argv: [] };
   let k = 1;
   for (; k < argv.length; k++) {
     const x = argv[k];
@@ -46,11 +67,17 @@ function parse(argv: string[]): Args {
       k++;
       break;
     } else if (x === '--image') a.image = val();
+    else if (x === '--persist') a.persist = val();
     else if (x === '--memory-mb') {
       const v = val();
       a.memoryMb = Number(v);
       if (!Number.isInteger(a.memoryMb) || a.memoryMb < 4 || a.memoryMb > 3072) throw new UsageError(`--memory-mb must be an integer from 4 to 3072, got '${v}'`);
     } else if (x === '--cwd') a.cwd = val();
+    else if (x === '--user') {
+      const v = val();
+      if (!/^[^:\s]+(:\d+)?$/.test(v)) throw new UsageError(`--user expects NAME or UID[:GID], got '${v}'`);
+      a.user = v;
+    }
     else if (x === '--env') {
       const v = val();
       if (!v.includes('=')) throw new UsageError(`--env expects K=V, got '${v}'`);
@@ -94,8 +121,91 @@ class ProcessConsole implements Console {
   }
 }
 
+/**
+ * The host terminal in raw mode, bridged to the guest's console tty: keys go
+ * to the guest's line discipline unchanged (so ^C is the guest's), output
+ * comes back already processed (ONLCR…), resizes become SIGWINCH. The host
+ * terminal is restored on every way out (normal end, exception, signals).
+ */
+class HostTerminal implements TerminalHost {
+  private restored = false;
+  private readonly onData = (b: Buffer): void => this.input?.input(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  private readonly onResize = (): void => this.input?.resize(process.stdout.rows ?? 24, process.stdout.columns ?? 80);
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    this.restore();
+    process.kill(process.pid, sig);
+  };
+  private readonly restoreNow = (): void => this.restore();
+  private input: TerminalInput | null = null;
+
+  get rows(): number {
+    return process.stdout.rows ?? 24;
+  }
+  get cols(): number {
+    return process.stdout.columns ?? 80;
+  }
+  output(data: Uint8Array): void {
+    process.stdout.write(data);
+  }
+
+  start(input: TerminalInput): void {
+    this.input = input;
+    process.stdin.setRawMode(true);
+    process.on('exit', this.restoreNow);
+    for (const s of ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.once(s, this.onSignal);
+    process.stdin.on('data', this.onData);
+    process.stdout.on('resize', this.onResize);
+    process.stdin.resume();
+  }
+
+  restore(): void {
+    if (this.restored) return;
+    this.restored = true;
+    process.stdin.off('data', this.onData);
+    process.stdout.off('resize', this.onResize);
+    for (const s of ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.off(s, this.onSignal);
+    process.off('exit', this.restoreNow);
+    try {
+      process.stdin.setRawMode(false);
+    } catch {
+      // stdin already gone: nothing to restore.
+    }
+    process.stdin.pause();
+    process.stdin.destroy();
+  }
+}
+
+/** `web-vm reset|export|import --persist DIR [FILE]`. */
+async function storeCommand(argv: string[]): Promise<number> {
+  const [cmd, flag, dir, file] = argv;
+  if (flag !== '--persist' || dir === undefined || (cmd === 'reset') !== (file === undefined) || argv.length > 4) {
+    process.stderr.write(`web-vm: usage: web-vm ${cmd} --persist DIR${cmd === 'reset' ? '' : ' FILE'}\n`);
+    return 125;
+  }
+  let store: FileChangeStore | undefined;
+  try {
+    store = await FileChangeStore.open(dir);
+    if (cmd === 'reset') await resetStore(store);
+    else if (cmd === 'export') {
+      const bytes = await exportStore(store);
+      if (bytes === null) throw new StorageError('store', `${dir} holds no saved changes`);
+      writeFileSync(file!, bytes);
+    } else {
+      await importStore(store, new Uint8Array(readFileSync(file!)));
+    }
+    return 0;
+  } catch (e) {
+    const why = e instanceof StorageError ? e.message : (e as Error).message;
+    process.stderr.write(`web-vm: ${cmd}: ${why}\n`);
+    return 125;
+  } finally {
+    await store?.close();
+  }
+}
+
 /** The `web-vm` command. Returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'reset' || argv[0] === 'export' || argv[0] === 'import') return storeCommand(argv);
   let args: Args;
   try {
     args = parse(argv);
@@ -106,28 +216,53 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  let dev: FileBlockDevice;
+  let dev: ImageDevice;
   try {
-    dev = await FileBlockDevice.open(args.image);
+    dev = /^https?:\/\//i.test(args.image) ? await openImage(args.image) : await FileBlockDevice.open(args.image);
   } catch (e) {
+    if (e instanceof StorageError) {
+      process.stderr.write(`web-vm: ${e.message}\n`);
+      return 125;
+    }
     const code = (e as { code?: string }).code;
     const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String((e as Error).message);
     process.stderr.write(`web-vm: cannot open image ${args.image}: ${why}\n`);
     return 125;
   }
+  let disk: PersistentDisk | undefined;
+  if (args.persist !== null) {
+    let store: FileChangeStore | undefined;
+    try {
+      store = await FileChangeStore.open(args.persist);
+      disk = await PersistentDisk.open(dev, store, { onError: (e) => process.stderr.write(`web-vm: ${e.message}\n`) });
+    } catch (e) {
+      await store?.close();
+      await dev.close?.();
+      if (e instanceof StorageError) {
+        process.stderr.write(`web-vm: --persist ${args.persist}: ${e.message}\n`);
+        return 125;
+      }
+      throw e;
+    }
+  }
   const con = new ProcessConsole();
+  const host = process.stdin.isTTY && process.stdout.isTTY ? new HostTerminal() : null;
   const t0 = performance.now();
   const trace = process.env.WEB_VM_TRACE ? (l: string) => process.stderr.write(l + '\n') : undefined;
   try {
     const r = await runProgram({
       device: dev,
       argv: args.argv.map(toByteString),
-      env: (args.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin', 'HOME=/root', `TERM=${process.env.TERM ?? 'xterm'}`, 'LANG=C.UTF-8']).map(toByteString),
+      env: args.env?.map(toByteString),
+      user: args.user === undefined ? undefined : toByteString(args.user),
       cwd: toByteString(args.cwd),
       memoryMb: args.memoryMb,
       console: con,
       trace,
+      ...(host ? { terminal: host, onTerminal: (input: TerminalInput) => host.start(input) } : {}),
+      disk,
     });
+    host?.restore();
     if (r.signal !== 0 && r.signal !== 2 && r.signal !== 13) {
       process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
     }
@@ -141,10 +276,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return e.status;
     }
+    if (e instanceof StorageError) {
+      process.stderr.write(`web-vm: ${e.message}\n`);
+      return 125;
+    }
     process.stderr.write(`web-vm: internal error: ${(e as Error).stack ?? e}\n`);
     return 125;
   } finally {
+    host?.restore();
     con.done();
-    await dev.close();
+    // Changes not committed yet were committed by runProgram; closing releases the lock.
+    await disk?.close().catch(() => undefined);
+    await dev.close?.();
   }
 }

@@ -9,11 +9,20 @@ import { CallbackConsole, type Console } from './kernel/console.js';
 import { VmError } from './kernel/errors.js';
 import { Kernel } from './kernel/kernel.js';
 import type { BlockDevice } from './storage/block-device.js';
+import type { TerminalHost, TerminalInput } from './kernel/terminal.js';
+import { loginEnvironment, lookupUser } from './user.js';
+import type { PersistentDisk } from './storage/persist.js';
 
 export { MemoryBlockDevice, type BlockDevice } from './storage/block-device.js';
 export { VmError } from './kernel/errors.js';
 export type { Console } from './kernel/console.js';
 export { Kernel } from './kernel/kernel.js';
+export type { TerminalHost, TerminalInput } from './kernel/terminal.js';
+export type { ImageDevice, ImageIdentity } from './storage/block-device.js';
+export { StorageError, type StorageErrorType } from './storage/errors.js';
+export { openImage, type OpenImageOptions, type FetchProgress, type ChunkManifest } from './storage/http-device.js';
+export { CacheApiChunkCache, MemoryChunkCache, type ChunkCache } from './storage/chunk-cache.js';
+export { PersistentDisk, MemoryChangeStore, resetStore, exportStore, importStore, type ChangeStore, type PersistentDiskOptions, type StoreMeta } from './storage/persist.js';
 
 export interface RunOptions {
   device: BlockDevice;
@@ -30,6 +39,26 @@ export interface RunOptions {
   trace?: (line: string) => void;
   /** Mount the root read-only (writes fail with EROFS). Default: writable, changes kept in memory. */
   readOnly?: boolean;
+  /**
+   * A terminal for the guest (xterm.js, the CLI's raw TTY, a test): the
+   * program gets it as stdio and controlling terminal, with a line
+   * discipline and job control. Overrides stdout/stderr/stdin/console.
+   */
+  terminal?: TerminalHost;
+  /** Called, before the program starts, with where to send the terminal's keys and resizes. */
+  onTerminal?: (input: TerminalInput) => void;
+  /**
+   * Run as NAME or UID[:GID] from the image's /etc/passwd (default root).
+   * Without `env`, the environment is a login's for that user (HOME, USER,
+   * SHELL, PATH, TERM=xterm-256color, LANG=C.UTF-8).
+   */
+  user?: string;
+  /**
+   * Keep changes in this disk's store (its overlay is mounted instead of a
+   * fresh in-memory one over `device`, which is then ignored): commits on
+   * sync/fsync, after idle, and a final one when the program ends.
+   */
+  disk?: PersistentDisk;
 }
 
 export interface RunResult {
@@ -49,7 +78,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   let root: Ext2;
   // The image is never written: the guest's changes live in an overlay of
   // changed blocks (in memory here; the persistence issue stores them).
-  const overlay = new OverlayBlockDevice(opts.device);
+  const overlay = opts.disk?.overlay ?? new OverlayBlockDevice(opts.device);
   try {
     root = await Ext2.mount(overlay, { writable: opts.readOnly !== true });
   } catch (e) {
@@ -59,8 +88,16 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   const console =
     opts.console ??
     new CallbackConsole(opts.stdout ?? (() => {}), opts.stderr ?? (() => {}), opts.stdin ?? (async () => null));
-  const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null });
-  const env = opts.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', 'TERM=xterm-256color'];
+  const disk = opts.disk;
+  disk?.attach(root);
+  const commit = disk === undefined ? undefined : () => disk.commit();
+  const user = await lookupUser(root, opts.user);
+  const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, uid: user.uid, gid: user.gid, commit });
+  const env = opts.env ?? loginEnvironment(user);
+  if (opts.terminal) {
+    const input = kernel.attachTerminal(opts.terminal);
+    opts.onTerminal?.(input);
+  }
   const task = await kernel.spawn(opts.argv[0], opts.argv, env, opts.cwd ?? '/');
   let exit;
   try {
@@ -69,5 +106,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     // Whatever the first process left running ends with it (like a container's init).
     kernel.shutdown();
   }
+  // What the program left unsynced is kept too (a StorageError here reaches the caller).
+  if (disk !== undefined) await disk.commit();
   return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
 }

@@ -87,8 +87,11 @@ function build(dir, guests) {
   rmSync(tmp, { recursive: true, force: true });
   const binDir = join(tmp, 'root', 'bin');
   mkdirSync(binDir, { recursive: true });
-  // /tmp: the VM mounts a tmpfs there (programs like test/guest/tmpfs.c work in it, as natively).
-  mkdirSync(join(tmp, 'root', 'tmp'), { recursive: true });
+  // Mount points: devfs (terminals, /dev/pts) and procfs (ttyname reads /proc/self/fd), as natively.
+  mkdirSync(join(tmp, 'root', 'dev'));
+  mkdirSync(join(tmp, 'root', 'proc'));
+  // /tmp: the VM mounts a tmpfs there (test/guest/tmpfs.c and others work in it, as natively).
+  mkdirSync(join(tmp, 'root', 'tmp'));
   let total = 0;
   for (const g of guests) {
     const out = join(binDir, g.name);
@@ -139,7 +142,7 @@ export function buildGuests() {
   const guests = listGuests();
   const files = sourceFiles();
   const hash = recipeHash(
-    'guest-v2',
+    'guest-v3-dev-proc-tmp',
     CFLAGS,
     PIE_CFLAGS,
     LDLIBS,

@@ -10,6 +10,7 @@
  */
 
 import { EIO } from '../kernel/abi/errno.js';
+import { StorageError } from '../storage/errors.js';
 import type { BlockDevice } from '../storage/block-device.js';
 import { FsError } from './types.js';
 
@@ -190,6 +191,7 @@ export class BlockCache {
     try {
       await Promise.all(writes);
     } catch (err) {
+      if (err instanceof StorageError) throw err; // the image failed: the VM stops with its typed error
       throw new FsError(EIO, `ext2: device write failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     for (const b of nums) {
@@ -215,6 +217,7 @@ export class BlockCache {
         return data;
       },
       (err: unknown) => {
+        if (err instanceof StorageError) throw err; // the image failed: the VM stops with its typed error
         throw new FsError(EIO, `ext2: device read of ${n} block(s) at block ${start} failed: ${err instanceof Error ? err.message : String(err)}`);
       },
     );

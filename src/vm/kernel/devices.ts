@@ -22,7 +22,7 @@ export class DeviceFile extends OpenFile {
     return this.ino;
   }
   override isTerminal(): boolean {
-    return this.name === 'tty' && this.console.isTerminal(0);
+    return (this.name === 'tty' || this.name === 'console') && this.console.isTerminal(0);
   }
   read(len: number): Uint8Array | Promise<Uint8Array> {
     switch (this.name) {
@@ -43,7 +43,7 @@ export class DeviceFile extends OpenFile {
   }
   write(data: Uint8Array): number {
     if (this.name === 'full') throw new SyscallError(ENOSPC);
-    if (this.name === 'tty') this.console.write(1, data.slice());
+    if (this.name === 'tty' || this.name === 'console') this.console.write(1, data.slice());
     return data.length;
   }
   override seek(): number {

@@ -9,6 +9,7 @@ import { SIGBUS, SIGKILL } from './abi/structs.js';
 import { RLIMIT_STACK } from './abi/structs.js';
 import { DYN_BASE, ET_DYN, STACK_SIZE, STACK_TOP, elfHeadLength, elfSpan, mapElf, parseElf, type ElfImage, type LoadedImage } from './elf.js';
 import { SyscallError, VmError } from './errors.js';
+import { StorageError } from '../storage/errors.js';
 import type { Kernel } from './kernel.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE } from './task.js';
 
@@ -134,6 +135,7 @@ function parkThen(k: Kernel, t: Task, f: CpuFault, before: () => void): void {
     },
     (e) => {
       t.blockedOn = null;
+      if (e instanceof StorageError) return k.failStorage(e);
       if (t.state !== TASK_BLOCKED) return;
       k.trace(`web-vm: pid ${t.pid}: cannot read a mapped file page at 0x${(f.addr >>> 0).toString(16)}: ${e instanceof Error ? e.message : String(e)} → SIGBUS`);
       k.exitTask(t, 0, SIGBUS, true);

@@ -12,8 +12,9 @@ import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
 import { mountTmpfs } from './tmpfs-mounts.js';
 import { residentPages } from './procfs-text.js';
-import { EACCES, EAGAIN, EFAULT, EINTR, ENOSYS } from './abi/errno.js';
+import { EACCES, EAGAIN, EFAULT, EINTR, EIO, ENOSPC, ENOSYS } from './abi/errno.js';
 import { RLIMIT_NPROC } from './abi/structs.js';
+import { StorageError } from '../storage/errors.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
@@ -25,17 +26,26 @@ import { SYSCALLS } from './syscalls/table.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE, TASK_ZOMBIE } from './task.js';
 import { futexWake } from './syscalls/futex.js';
 import { deliverPending, hasDeliverable, isBlocked, postSignal } from './signals.js';
-import { NR_read, NR_readv, NR_wait4, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+import { NR_ioctl, NR_read, NR_readv, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+import { jobControlExit, signalGroup } from './job-control.js';
+import { Tty } from './tty.js';
+import { PtyTable, TtyFile } from './tty-file.js';
+import type { TerminalHost, TerminalInput } from './terminal.js';
 
 /** Calls restarted after a handler with SA_RESTART (signal(7) "Interruption of system calls"). */
-const RESTARTABLE = new Set([NR_read, NR_readv, NR_write, NR_writev, NR_wait4, NR_waitpid]);
+const RESTARTABLE = new Set([NR_read, NR_readv, NR_wait4, NR_waitpid, NR_waitid, NR_write, NR_writev, NR_ioctl]);
 
+/**
+ * After a call was interrupted: a handler about to run decides (SA_RESTART, for the calls signal(7)
+ * lists); with no handler (the task was stopped, or the signal was ignored meanwhile) the call is
+ * restarted transparently, as Linux's -ERESTARTSYS does.
+ */
 function restartRequested(t: Task): boolean {
   for (const sig of t.pending.keys()) {
     const a = t.sigactions.get(sig);
-    if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0;
+    if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0 && RESTARTABLE.has(t.syscallNr);
   }
-  return false;
+  return true;
 }
 
 export interface KernelOptions {
@@ -51,6 +61,15 @@ export interface KernelOptions {
   random?: (buf: Uint8Array) => void;
   /** Task limit (default: 2 per MiB of guest memory, 64 to 4096). */
   maxTasks?: number;
+  /** Credentials of the first process (default root). */
+  uid?: number;
+  gid?: number;
+  /**
+   * Make every change so far durable (a PersistentDisk's commit): sync,
+   * syncfs, fsync and fdatasync wait for it. Rejects with a StorageError
+   * ('quota' → ENOSPC, anything else → EIO, as Linux reports writeback errors).
+   */
+  commit?: () => Promise<void>;
 }
 
 export interface ExitInfo {
@@ -93,6 +112,17 @@ export class Kernel implements InterruptHost {
   readonly bootMs: number;
   rootInode!: Inode;
   stopped = false;
+  /**
+   * The base image failed under the VM (server gone after retries, image
+   * changed): run() ends with this StorageError, so the host reports its
+   * type, rather than guest processes dying of SIGBUS/EIO one by one.
+   */
+  private storageFailure: StorageError | null = null;
+
+  /** Stop the VM with a storage failure (see storageFailure). */
+  failStorage(e: StorageError): void {
+    this.storageFailure ??= e;
+  }
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
   procfs: ProcFs | null = null;
@@ -102,6 +132,12 @@ export class Kernel implements InterruptHost {
   readonly uts = { nodename: 'web-vm', domainname: '(none)' };
   /** Most tasks alive at once: fork past it is EAGAIN, so a fork bomb cannot take the VM down. */
   readonly maxTasks: number;
+  /** The console terminal, once a host attached one (attachTerminal). */
+  consoleTty: Tty | null = null;
+  /** Pseudo-terminals (/dev/pts). */
+  readonly ptys = new PtyTable();
+  /** Wakes the scheduler when it idles with every task blocked or stopped. */
+  private idleWake: (() => void) | null = null;
 
   constructor(readonly opts: KernelOptions) {
     this.phys = new PhysicalMemory(opts.memoryMb);
@@ -130,7 +166,9 @@ export class Kernel implements InterruptHost {
     try {
       const devDir = await resolve(this.rootInode, this.rootInode, '/dev', { followLast: true });
       if ((devDir.mode & S_IFMT) === S_IFDIR && this.mounts.mountedOn(devDir) === undefined) {
-        this.mounts.mount(devDir, await new DevFs(Math.floor(this.now() / 1000)).root());
+        const devfs = new DevFs(Math.floor(this.now() / 1000));
+        devfs.ptys = this.ptys;
+        this.mounts.mount(devDir, await devfs.root());
       }
     } catch {
       // No /dev in the image: programs see none, as on a system without devtmpfs.
@@ -156,15 +194,67 @@ export class Kernel implements InterruptHost {
     const t = new Task(this.nextPid++, 0, as, this.rootInode, cwd);
     t.startMs = this.monotonic();
     t.cwdPath = cwdPath;
-    const con = this.opts.console;
+    t.uid = t.euid = t.suid = this.opts.uid ?? 0;
+    t.gid = t.egid = t.sgid = this.opts.gid ?? 0;
     t.pgid = t.pid;
     t.sid = t.pid;
-    t.installFd(0, new ConsoleFile(con, 0, 0), false);
-    t.installFd(1, new ConsoleFile(con, 1, 1), false);
-    t.installFd(2, new ConsoleFile(con, 2, 1), false);
+    this.installConsoleStdio(t);
     await this.exec(t, path, argv, envp, true);
     this.tasks.set(t.pid, t);
     return t;
+  }
+
+  /**
+   * fds 0/1/2 of a first process: the console terminal when one is attached
+   * (also its controlling terminal, the process leading the foreground group
+   * of its session, as after login), else the Console's streams.
+   */
+  private installConsoleStdio(t: Task): void {
+    const tty = this.consoleTty;
+    if (tty !== null) {
+      const f = new TtyFile(this, tty, 2 /* O_RDWR */, '/dev/console', null);
+      for (let fd = 0; fd < 3; fd++) t.installFd(fd, f, false);
+      t.ctty = tty;
+      tty.session = t.sid;
+      tty.pgrp = t.pgid;
+      return;
+    }
+    const con = this.opts.console;
+    t.installFd(0, new ConsoleFile(con, 0, 0), false);
+    t.installFd(1, new ConsoleFile(con, 1, 1), false);
+    t.installFd(2, new ConsoleFile(con, 2, 1), false);
+  }
+
+  /** Hooks a tty uses to reach processes and timers. */
+  readonly ttyHooks = {
+    signalGroup: (pgrp: number, sig: number): void => {
+      signalGroup(this, pgrp, sig);
+      this.wakeScheduler();
+    },
+    setTimer: (fn: () => void, ms: number): unknown => this.setTimer(fn, ms),
+    clearTimer: (h: unknown): void => this.clearTimer(h as ReturnType<typeof setTimeout>),
+  };
+
+  /**
+   * Attach the host's terminal as the console tty (/dev/console, and
+   * /dev/tty for its session). Processes spawned afterwards get it as their
+   * stdio and controlling terminal. Returns where the host sends keystrokes
+   * and size changes.
+   */
+  attachTerminal(host: TerminalHost): TerminalInput {
+    const tty = new Tty('console', this.ttyHooks, (d) => host.output(d), host.rows, host.cols);
+    this.consoleTty = tty;
+    return {
+      input: (data) => tty.input(data),
+      resize: (rows, cols) => tty.resize(rows, cols),
+    };
+  }
+
+  /** Let an idle scheduler look again (a task was continued, a terminal signalled). */
+  wakeScheduler(): void {
+    const w = this.idleWake;
+    this.idleWake = null;
+    if (w) w();
   }
 
   /**
@@ -220,18 +310,22 @@ export class Kernel implements InterruptHost {
     let sliceStart = this.monotonic();
     while (main.state !== TASK_ZOMBIE) {
       if (this.stopped) throw new VmError('internal', 'the VM was stopped');
+      if (this.storageFailure !== null) throw this.storageFailure;
       const t = this.pickRunnable();
       if (t === null) {
         const waits: Promise<void>[] = [];
         for (const x of this.tasks.values()) if (x.state === TASK_BLOCKED && x.blockedOn) waits.push(x.blockedOn);
-        if (waits.length === 0) throw new VmError('internal', 'deadlock: every task is blocked with nothing to wait for');
+        // Stopped tasks wait for a SIGCONT, which only a terminal's keys or a host can still send.
+        if (waits.length === 0 && this.consoleTty === null) throw new VmError('internal', 'deadlock: every task is blocked with nothing to wait for');
+        waits.push(new Promise<void>((r) => (this.idleWake = r)));
         await Promise.race(waits);
+        this.idleWake = null;
         sliceStart = this.monotonic();
         continue;
       }
       this.switchTo(t);
       // Signals are acted on on the way back to user mode.
-      if (t.pending.size !== 0 && (deliverPending(this, t), t.state !== TASK_RUNNABLE)) continue;
+      if (t.pending.size !== 0 && (deliverPending(this, t), t.state !== TASK_RUNNABLE || t.stopped)) continue;
       const r = this.cpu.run(SLICE);
       if (r === RUN_FAULT) this.handleFault(t, this.cpu.fault!);
       if (this.monotonic() - sliceStart > YIELD_MS) {
@@ -248,7 +342,7 @@ export class Kernel implements InterruptHost {
     const list = [...this.tasks.values()];
     for (let k = 0; k < list.length; k++) {
       const t = list[(this.rr + k) % list.length];
-      if (t.state === TASK_RUNNABLE) {
+      if (t.state === TASK_RUNNABLE && !t.stopped) {
         this.rr = (this.rr + k + 1) % list.length;
         return t;
       }
@@ -314,7 +408,7 @@ export class Kernel implements InterruptHost {
     t.blockedOn = r.then(
       (v) => this.finishSyscall(t, v),
       // A guest buffer in a file page not read yet: read it, then run the call again (exec.ts).
-      (e) => (isNeedsPage(e) ? retrySyscallAfterPage(this, t, e) : this.finishSyscall(t, -errnoOf(e))),
+      (e) => (isNeedsPage(e) ? retrySyscallAfterPage(this, t, e) : e instanceof StorageError ? this.failStorage(e) : this.finishSyscall(t, -errnoOf(e))),
     );
   }
 
@@ -324,7 +418,7 @@ export class Kernel implements InterruptHost {
     const regs = this.regsOf(t);
     regs[R_EAX] = v;
     // Interrupted by a signal whose handler asked for SA_RESTART: run the call again after it.
-    if (v === -EINTR && RESTARTABLE.has(t.syscallNr) && restartRequested(t)) {
+    if (v === -EINTR && restartRequested(t)) {
       regs[R_EAX] = t.syscallNr;
       regs[S_EIP] = (regs[S_EIP] - 2) | 0;
     }
@@ -366,6 +460,12 @@ export class Kernel implements InterruptHost {
   /** sync(2): wait until every filesystem's changes reached its device. */
   async syncAll(): Promise<void> {
     await this.opts.root.sync?.();
+    if (this.opts.commit === undefined) return;
+    try {
+      await this.opts.commit();
+    } catch (e) {
+      throw new SyscallError(e instanceof StorageError && e.type === 'quota' ? ENOSPC : EIO);
+    }
   }
 
   /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */
@@ -397,6 +497,7 @@ export class Kernel implements InterruptHost {
     child.groups = t.groups.slice();
     child.pgid = t.pgid;
     child.sid = t.sid;
+    child.ctty = t.ctty;
     child.sigmask = [t.sigmask[0], t.sigmask[1]];
     for (const [sig, a] of t.sigactions) child.sigactions.set(sig, { ...a, mask: [a.mask[0], a.mask[1]] });
     for (const [r, v] of t.rlimits) child.rlimits.set(r, [v[0], v[1]]);
@@ -447,6 +548,7 @@ export class Kernel implements InterruptHost {
     if (t.realTimer) this.clearTimer(t.realTimer.handle);
     t.realTimer = null;
     t.closeAllFds();
+    jobControlExit(this, t);
     this.onExit(t);
     if (this.current === t) this.cpu.stop = STOP_YIELD;
     if (this.loaded === t) {

@@ -5,6 +5,7 @@ import { EINTR } from './abi/errno.js';
 import * as S from './abi/structs.js';
 import type { Kernel } from './kernel.js';
 import { TASK_BLOCKED, TASK_ZOMBIE, type Task } from './task.js';
+import { continueTask, isOrphanedPgrp, stopTask } from './job-control.js';
 
 /**
  * Signal delivery (signal(7), Linux arch/x86/kernel/signal_32.c): pending
@@ -56,17 +57,42 @@ export function hasDeliverable(t: Task): boolean {
 /** Post `sig` to `t`: ignore it, act on it by default, or queue it for a handler. */
 export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
   if (t.state === TASK_ZOMBIE || sig === 0) return;
+  // SIGCONT continues a stopped process whatever its disposition and discards pending stops;
+  // a stop signal discards a pending SIGCONT (kernel/signal.c prepare_signal).
+  if (sig === S.SIGCONT) {
+    for (const s of DEFAULT_STOP) t.pending.delete(s);
+    continueTask(k, t);
+  } else if (DEFAULT_STOP.has(sig)) t.pending.delete(S.SIGCONT);
   const act = actionOf(t, sig);
   if (sig !== S.SIGKILL && sig !== S.SIGSTOP) {
     if (act.handler === SIG_IGN) return;
-    if (act.handler === SIG_DFL && (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig))) return; // job control stops: not yet
+    if (act.handler === SIG_DFL && DEFAULT_IGNORE.has(sig)) return;
   }
   t.pending.set(sig, info);
+  const dfl = act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP;
+  // A stopped process acts on nothing but SIGKILL until continued (kernel/signal.c wants_signal).
+  if (t.stopped && sig !== S.SIGKILL) return;
   if (!isBlocked(t, sig) || sig === S.SIGKILL) {
-    // A task parked in an interruptible call wakes up with EINTR (or restarts).
+    // A task parked in an interruptible call wakes up with EINTR: the kernel restarts the call
+    // unless a handler without SA_RESTART runs (kernel.ts finishSyscall), so a stopped call
+    // carries on once the task is continued.
     if (t.state === TASK_BLOCKED && t.interrupt !== null) t.interrupt();
-    if (act.handler === SIG_DFL || sig === S.SIGKILL) deliverPending(k, t);
+    if (dfl) {
+      t.pending.delete(sig);
+      defaultAction(k, t, sig);
+    }
   }
+}
+
+/** The default action of `sig` (not ignored): stop, or terminate (with a core for some). */
+function defaultAction(k: Kernel, t: Task, sig: number): void {
+  if (DEFAULT_STOP.has(sig)) {
+    // Stops from the terminal or kill are discarded in an orphaned process group (POSIX), SIGSTOP is not.
+    if (sig !== S.SIGSTOP && isOrphanedPgrp(k, t.pgid)) return;
+    stopTask(k, t, sig);
+    return;
+  }
+  k.exitTask(t, 0, sig, DEFAULT_CORE.has(sig));
 }
 
 /**
@@ -77,14 +103,16 @@ export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { co
 export function deliverPending(k: Kernel, t: Task): boolean {
   let did = false;
   for (const [sig, info] of [...t.pending]) {
-    if (t.state === TASK_ZOMBIE) return true;
+    if (t.state === TASK_ZOMBIE || t.stopped) return true;
     if (isBlocked(t, sig) && sig !== S.SIGKILL) continue;
     const act = actionOf(t, sig);
-    if (act.handler === SIG_DFL || sig === S.SIGKILL) {
+    if (act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP) {
       t.pending.delete(sig);
-      if (DEFAULT_IGNORE.has(sig) || DEFAULT_STOP.has(sig)) continue;
-      k.exitTask(t, 0, sig, DEFAULT_CORE.has(sig));
-      return true;
+      if (DEFAULT_IGNORE.has(sig)) continue;
+      defaultAction(k, t, sig);
+      if (t.stopped) return true;
+      if (t.state === TASK_ZOMBIE) return true;
+      continue;
     }
     if (act.handler === SIG_IGN) {
       t.pending.delete(sig);

@@ -7,6 +7,7 @@ import type { SigInfo } from './signals.js';
 import { EMFILE } from './abi/errno.js';
 import { RLIMIT_NOFILE } from './abi/structs.js';
 import { SyscallError } from './errors.js';
+import type { Tty } from './tty.js';
 
 function closeFile(t: Task, f: OpenFile): void {
   // Closing any descriptor of a file drops the process's POSIX locks on it (fcntl(2)).
@@ -67,6 +68,15 @@ export class Task {
   blockedOn: Promise<void> | null = null;
   pgid = 0;
   sid = 0;
+  /** Controlling terminal (per process, inherited by fork; setsid drops it). */
+  ctty: Tty | null = null;
+  /** Stopped by a job-control signal (not scheduled until SIGCONT). */
+  stopped = false;
+  /**
+   * A stop or continue a waiting parent has not collected yet (wait4's
+   * WUNTRACED / WCONTINUED): the stopping signal, or -1 for "continued".
+   */
+  jobReport = 0;
   /** Wakes a parent blocked in wait4 when a child changes state. */
   childWaiters: (() => void)[] = [];
   /** Pending signals and their siginfo (signals.ts). */

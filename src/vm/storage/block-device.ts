@@ -28,3 +28,23 @@ export class MemoryBlockDevice implements BlockDevice {
     return this.bytes.slice(offset, offset + length);
   }
 }
+
+/**
+ * What identifies the bytes of a base image, so saved changes are never
+ * applied to a different one (DESIGN.md decision 7). `validator` is the
+ * strongest thing the source offers: `sha256:…` (a chunked image's content
+ * hash), `etag:…`, `last-modified:…` (HTTP), `mtime:…` (a local file), or ''.
+ */
+export interface ImageIdentity {
+  url: string;
+  size: number;
+  validator: string;
+}
+
+/** A read-only base image that knows its identity (HTTP, chunked, local file). */
+export interface ImageDevice extends BlockDevice {
+  readonly identity: ImageIdentity;
+  /** Bytes fetched over the network so far (0 for local files). */
+  readonly bytesFetched: number;
+  close?(): Promise<void>;
+}

@@ -16,6 +16,8 @@ export class OverlayBlockDevice implements BlockDevice {
   private readonly changed = new Map<number, Uint8Array>();
   /** Chunks written since the last `takeDirty()`. */
   private readonly pending = new Set<number>();
+  /** Called after every write (the persistence layer's idle-commit timer listens). */
+  onWrite: (() => void) | null = null;
 
   constructor(
     private readonly base: BlockDevice,
@@ -100,6 +102,7 @@ export class OverlayBlockDevice implements BlockDevice {
       c.set(data.subarray(from - offset, to - offset), from - n * bs);
       this.pending.add(n);
     }
+    this.onWrite?.();
   }
 
   /** Every changed chunk: its number (byte offset = n * blockSize) and current bytes (shared; do not modify). */
@@ -122,6 +125,16 @@ export class OverlayBlockDevice implements BlockDevice {
     for (const n of this.pending) out.set(n, this.changed.get(n)!.slice());
     this.pending.clear();
     return out;
+  }
+
+  /** Chunks written since the last `takeDirty()`. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** A batch from `takeDirty()` could not be committed: hand its chunks out again next time. */
+  requeue(chunks: Iterable<number>): void {
+    for (const n of chunks) if (this.changed.has(n)) this.pending.add(n);
   }
 
   /** Install chunks loaded from a store (before mounting), e.g. after a reload. */

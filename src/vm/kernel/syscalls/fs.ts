@@ -6,7 +6,10 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode, type Stat } from '../../
 import { resolve } from '../../fs/path.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile, OpenFile } from '../files.js';
-import { PipeWriteEnd } from '../pipe.js';
+import { PipeReadEnd, PipeWriteEnd } from '../pipe.js';
+import * as T from '../abi/tty.js';
+import { openTerminalDevice, PtyMasterFile, TtyFile, ttyIoctl } from '../tty-file.js';
+import { standardTermios } from '../tty.js';
 import { SocketFile } from '../socket.js';
 import { interruptible } from '../signals.js';
 import { fcntlExtra } from './io.js';
@@ -174,7 +177,8 @@ async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags
   }
   const keep = flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC);
   const dev = ino.fs instanceof DevFs ? ino.fs.deviceName(ino) : null;
-  const file = dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, absolutePath(t.cwdPath, path));
+  const file = (dev !== null ? openTerminalDevice(k, t, dev, flags) : null) ??
+    (dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, absolutePath(t.cwdPath, path)));
   return t.allocFd(file, (flags & S.O_CLOEXEC) !== 0);
 }
 
@@ -348,30 +352,47 @@ function fchdir(t: Task, fd: number): number {
   return 0;
 }
 
-function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number {
-  const f = fileOf(t, fd);
-  const tty = f.isTerminal();
-  switch (req >>> 0) {
+function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number | Promise<number> {
+  const e = t.getFd(fd);
+  if (e === null) throw new SyscallError(EBADF);
+  const f = e.file;
+  switch (req | 0) {
+    case S.FIONBIO:
+      if (t.as.read32(arg) !== 0) f.flags |= S.O_NONBLOCK;
+      else f.flags &= ~S.O_NONBLOCK;
+      return 0;
+    case T.FIOCLEX:
+    case T.FIONCLEX:
+      e.cloexec = (req | 0) === T.FIOCLEX;
+      return 0;
+  }
+  if (f instanceof TtyFile || f instanceof PtyMasterFile) return ttyIoctl(k, t, f, req, arg);
+  if (f.isTerminal()) return consoleIoctl(k, t, req, arg);
+  if ((req | 0) === S.FIONREAD && f instanceof PipeReadEnd) {
+    t.as.write32(arg, f.pipe.buffered);
+    return 0;
+  }
+  throw new SyscallError(ENOTTY);
+}
+
+/** A Console that says it is a terminal without a tty behind it (no attachTerminal): fixed settings. */
+function consoleIoctl(k: Kernel, t: Task, req: number, arg: number): number {
+  switch (req | 0) {
     case S.TCGETS: {
-      if (!tty) throw new SyscallError(ENOTTY);
+      const tio = standardTermios();
       const b = new Uint8Array(S.TERMIOS_SIZE);
       const dv = new DataView(b.buffer);
-      dv.setUint32(S.TERMIOS_IFLAG, S.ICRNL, true);
-      dv.setUint32(S.TERMIOS_OFLAG, S.OPOST | S.ONLCR, true);
-      dv.setUint32(S.TERMIOS_CFLAG, S.B38400 | S.CS8 | S.CREAD, true);
-      dv.setUint32(S.TERMIOS_LFLAG, S.ISIG | S.ICANON | S.ECHO | S.ECHOE | S.ECHOK | S.IEXTEN | S.ECHOCTL | S.ECHOKE, true);
-      const cc = S.TERMIOS_CC;
-      b[cc + S.VINTR] = 3; b[cc + S.VQUIT] = 0x1c; b[cc + S.VERASE] = 0x7f; b[cc + S.VKILL] = 0x15; b[cc + S.VEOF] = 4;
-      b[cc + S.VMIN] = 1; b[cc + S.VSTART] = 0x11; b[cc + S.VSTOP] = 0x13; b[cc + S.VSUSP] = 0x1a; b[cc + S.VWERASE] = 0x17;
-      b[cc + S.VLNEXT] = 0x16; b[cc + S.VREPRINT] = 0x12;
+      dv.setUint32(S.TERMIOS_IFLAG, tio.iflag, true);
+      dv.setUint32(S.TERMIOS_OFLAG, tio.oflag, true);
+      dv.setUint32(S.TERMIOS_CFLAG, tio.cflag, true);
+      dv.setUint32(S.TERMIOS_LFLAG, tio.lflag, true);
+      b.set(tio.cc, S.TERMIOS_CC);
       t.as.write(arg, b);
       return 0;
     }
-    case S.TCSETS: case S.TCSETSW: case S.TCSETSF:
-      if (!tty) throw new SyscallError(ENOTTY);
+    case S.TCSETS: case S.TCSETSW: case S.TCSETSF: case S.TIOCSPGRP:
       return 0;
     case S.TIOCGWINSZ: {
-      if (!tty) throw new SyscallError(ENOTTY);
       const { rows, cols } = k.console.windowSize();
       const b = new Uint8Array(8);
       const dv = new DataView(b.buffer);
@@ -381,13 +402,7 @@ function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number
       return 0;
     }
     case S.TIOCGPGRP:
-      if (!tty) throw new SyscallError(ENOTTY);
-      t.as.write32(arg, t.pid);
-      return 0;
-    case S.TIOCSPGRP:
-      if (!tty) throw new SyscallError(ENOTTY);
-      return 0;
-    case S.FIONBIO:
+      t.as.write32(arg, t.pgid);
       return 0;
   }
   throw new SyscallError(ENOTTY);
@@ -481,7 +496,8 @@ export const fsSyscalls: SyscallTable = {
   },
   [N.NR_dup2]: (_k, t, a, b) => dup2(t, a, b, 0, false),
   [N.NR_dup3]: (_k, t, a, b, flags) => dup2(t, a, b, flags, true),
-  [N.NR_fsync]: (_k, t, fd) => (fileOf(t, fd), 0),
-  [N.NR_fdatasync]: (_k, t, fd) => (fileOf(t, fd), 0),
+  // The overlay commits whole filesystem states, so one file's fsync commits everything (like sync).
+  [N.NR_fsync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
+  [N.NR_fdatasync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
 };
 

@@ -9,6 +9,8 @@ import type { Kernel } from '../kernel.js';
 import { Pipe, PipeReadEnd, PipeWriteEnd } from '../pipe.js';
 import { TASK_ZOMBIE, type Task } from '../task.js';
 import type { SyscallTable } from './types.js';
+import * as T from '../abi/tty.js';
+import { interruptible } from '../signals.js';
 
 /** Processes: fork/vfork/clone (processes), execve, wait4/waitpid, pipes, process groups and sessions. */
 
@@ -113,20 +115,48 @@ function writeRusage(t: Task, addr: number): void {
   if (addr !== 0) t.as.write(addr, new Uint8Array(72));
 }
 
-/** wait4(pid, wstatus, options, rusage): reap a zombie child, waiting if needed. */
-function wait4(k: Kernel, t: Task, pid: number, status: number, options: number, rusage: number): number | Promise<number> {
-  if (options & ~(WNOHANG | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000)) throw new SyscallError(EINVAL);
+/** A child state change a wait call can report. */
+interface ChildEvent {
+  child: Task;
+  /** CLD_EXITED / CLD_KILLED / CLD_DUMPED / CLD_STOPPED / CLD_CONTINUED. */
+  code: number;
+  /** siginfo's si_status: exit code or signal. */
+  status: number;
+  /** wait4's status word (wait(2) macros). */
+  word: number;
+}
+
+function eventOf(c: Task, options: number): ChildEvent | null {
+  if (c.state === TASK_ZOMBIE) {
+    if (!(options & T.WEXITED)) return null;
+    const code = c.termSignal ? (c.coreDumped ? T.CLD_DUMPED : T.CLD_KILLED) : T.CLD_EXITED;
+    return { child: c, code, status: c.termSignal || c.exitCode, word: c.waitStatus };
+  }
+  if (c.jobReport > 0 && c.stopped && options & T.WSTOPPED) return { child: c, code: T.CLD_STOPPED, status: c.jobReport, word: (c.jobReport << 8) | 0x7f };
+  if (c.jobReport === -1 && options & T.WCONTINUED) return { child: c, code: T.CLD_CONTINUED, status: S.SIGCONT, word: 0xffff };
+  return null;
+}
+
+/**
+ * The wait family's core (kernel/exit.c do_wait): find a child `which`
+ * accepts with a state change `options` asks for; consume it (reap a zombie,
+ * clear a stop/continue report) unless WNOWAIT. Null when there is none yet;
+ * ECHILD when no child matches at all.
+ */
+function waitCore(k: Kernel, t: Task, which: (c: Task) => boolean, options: number, report: (e: ChildEvent) => void): number | Promise<number> {
   const attempt = (): number | null => {
     let any = false;
     for (const c of k.tasks.values()) {
-      if (!matches(t, c, pid)) continue;
+      if (c.ppid !== t.pid || !which(c)) continue;
       any = true;
-      if (c.state === TASK_ZOMBIE) {
-        if (status !== 0) t.as.write32(status, c.waitStatus);
-        writeRusage(t, rusage);
-        k.reap(c);
-        return c.pid;
+      const e = eventOf(c, options);
+      if (e === null) continue;
+      report(e);
+      if (!(options & T.WNOWAIT)) {
+        if (e.code === T.CLD_STOPPED || e.code === T.CLD_CONTINUED) c.jobReport = 0;
+        else k.reap(c);
       }
+      return c.pid;
     }
     if (!any) throw new SyscallError(ECHILD);
     return null;
@@ -136,11 +166,59 @@ function wait4(k: Kernel, t: Task, pid: number, status: number, options: number,
   if (options & WNOHANG) return 0;
   return (async () => {
     for (;;) {
-      await new Promise<void>((res) => t.childWaiters.push(res));
+      await interruptible(t, new Promise<void>((res) => t.childWaiters.push(res)));
       const again = attempt();
       if (again !== null) return again;
     }
   })();
+}
+
+/** wait4(pid, wstatus, options, rusage): reap a zombie child (or report a stop/continue), waiting if needed. */
+function wait4(k: Kernel, t: Task, pid: number, status: number, options: number, rusage: number): number | Promise<number> {
+  if (options & ~(WNOHANG | T.WUNTRACED | T.WCONTINUED | T.__WNOTHREAD | T.__WALL | T.__WCLONE)) throw new SyscallError(EINVAL);
+  return waitCore(k, t, (c) => matches(t, c, pid), options | T.WEXITED, (e) => {
+    if (status !== 0) t.as.write32(status, e.word);
+    writeRusage(t, rusage);
+  });
+}
+
+/** waitid(idtype, id, infop, options, rusage): like wait4, reporting a siginfo_t. */
+function waitid(k: Kernel, t: Task, idtype: number, id: number, infop: number, options: number, rusage: number): number | Promise<number> {
+  if (options & ~(WNOHANG | T.WSTOPPED | T.WEXITED | T.WCONTINUED | T.WNOWAIT | T.__WNOTHREAD | T.__WALL | T.__WCLONE)) throw new SyscallError(EINVAL);
+  if (!(options & (T.WEXITED | T.WSTOPPED | T.WCONTINUED))) throw new SyscallError(EINVAL);
+  let which: (c: Task) => boolean;
+  if (idtype === T.P_ALL) which = () => true;
+  else if (idtype === T.P_PID) {
+    if (id <= 0) throw new SyscallError(EINVAL);
+    which = (c) => c.pid === id;
+  } else if (idtype === T.P_PGID) {
+    if (id < 0) throw new SyscallError(EINVAL);
+    const g = id === 0 ? t.pgid : id;
+    which = (c) => c.pgid === g;
+  } else throw new SyscallError(EINVAL);
+  const fill = (e: ChildEvent | null): void => {
+    if (infop === 0) return;
+    const b = new Uint8Array(S.SIGINFO_SIZE);
+    const dv = new DataView(b.buffer);
+    if (e !== null) {
+      dv.setInt32(T.SI_SIGNO, S.SIGCHLD, true);
+      dv.setInt32(T.SI_CODE, e.code, true);
+      dv.setInt32(T.SI_PID, e.child.pid, true);
+      dv.setInt32(T.SI_UID, e.child.uid, true);
+      dv.setInt32(T.SI_STATUS, e.status, true);
+    }
+    t.as.write(infop, b);
+  };
+  const r = waitCore(k, t, which, options, (e) => {
+    fill(e);
+    writeRusage(t, rusage);
+  });
+  // waitid returns 0, not a pid; WNOHANG with nothing to report zeroes the siginfo (si_pid 0).
+  const done = (v: number): number => {
+    if (v === 0) fill(null);
+    return 0;
+  };
+  return typeof r === 'number' ? done(r) : r.then(done);
 }
 
 function pipe2(t: Task, fdsAddr: number, flags: number): number {
@@ -178,9 +256,11 @@ function setpgid(k: Kernel, t: Task, pid: number, pgid: number): number {
   return 0;
 }
 
-function setsid(t: Task): number {
-  if (t.pgid === t.pid) throw new SyscallError(EPERM);
+function setsid(k: Kernel, t: Task): number {
+  // Not when some process (itself included) already uses its pid as a group id.
+  for (const x of k.tasks.values()) if (x.pgid === t.pid && x.state !== TASK_ZOMBIE) throw new SyscallError(EPERM);
   t.sid = t.pid;
+  t.ctty = null;
   t.pgid = t.pid;
   return t.pid;
 }
@@ -198,5 +278,6 @@ export const processSyscalls: SyscallTable = {
   [N.NR_getpgid]: (k, t, pid) => target(k, t, pid).pgid,
   [N.NR_getsid]: (k, t, pid) => target(k, t, pid).sid,
   [N.NR_setpgid]: (k, t, pid, pgid) => setpgid(k, t, pid, pgid),
-  [N.NR_setsid]: (_k, t) => setsid(t),
+  [N.NR_setsid]: (k, t) => setsid(k, t),
+  [N.NR_waitid]: (k, t, idtype, id, infop, options, rusage) => waitid(k, t, idtype, id, infop, options, rusage),
 };
