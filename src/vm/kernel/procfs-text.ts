@@ -1,6 +1,7 @@
 import { PAGE_SIZE } from '../mem/layout.js';
 import { PTE_PRESENT } from '../mem/address-space.js';
 import type { Kernel } from './kernel.js';
+import { ptsRdev } from '../fs/devfs.js';
 import { TASK_BLOCKED, TASK_ZOMBIE, type Task } from './task.js';
 
 /**
@@ -14,10 +15,20 @@ const HZ = 100;
 
 export function stateLetter(t: Task): string {
   if (t.state === TASK_ZOMBIE) return 'Z';
+  if (t.stopped) return 'T';
   return t.state === TASK_BLOCKED ? 'S' : 'R';
 }
 
-const stateName: Record<string, string> = { R: 'R (running)', S: 'S (sleeping)', Z: 'Z (zombie)' };
+const stateName: Record<string, string> = { R: 'R (running)', S: 'S (sleeping)', T: 'T (stopped)', Z: 'Z (zombie)' };
+
+/** tty_nr of the controlling terminal (the kernel's dev_t encoding), and its foreground group (tpgid). */
+function ttyNr(t: Task): [number, number] {
+  const tty = t.ctty;
+  if (tty === null) return [0, -1];
+  const m = /^pts\/(\d+)$/.exec(tty.name);
+  const rdev = m ? ptsRdev(Number(m[1])) : (5 << 8) | 1;
+  return [rdev, tty.pgrp > 0 ? tty.pgrp : -1];
+}
 
 /** Pages of `t` that have a frame now (resident set). */
 export function residentPages(t: Task): number {
@@ -60,8 +71,9 @@ function handlerMasks(t: Task): { ignored: [number, number]; caught: [number, nu
 export function statLine(k: Kernel, t: Task): string {
   const start = Math.floor(((t.startMs - k.bootMs) * HZ) / 1000);
   const { ignored, caught } = handlerMasks(t);
+  const [tty, tpgid] = ttyNr(t);
   const f: (string | number)[] = [
-    t.pid, `(${t.comm})`, stateLetter(t), t.ppid, t.pgid, t.sid, 0, -1, 0x400000,
+    t.pid, `(${t.comm})`, stateLetter(t), t.ppid, t.pgid, t.sid, tty, tpgid, 0x400000,
     0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 1, 0, start, virtualBytes(t), residentPages(t), 4294967295,
     0, 0, 0, 0, 0, sigmaskDec([0, 0]), sigmaskDec(t.sigmask), sigmaskDec(ignored), sigmaskDec(caught), 0, 0, 0, 17, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, t.state === TASK_ZOMBIE ? t.waitStatus : 0,
