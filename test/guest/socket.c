@@ -36,6 +36,8 @@ static void pairs(void) {
   CHECK("recv rest", recv(sv[1], buf, sizeof buf, 0));
   printf("got '%s'\n", buf);
   CHECK("recv dontwait empty", recv(sv[1], buf, sizeof buf, MSG_DONTWAIT));
+  CHECK("zero-length stream send", send(sv[0], "", 0, 0));
+  CHECK("nothing arrived (not EOF)", recv(sv[1], buf, sizeof buf, MSG_DONTWAIT));
   int type = -1;
   socklen_t len = sizeof type;
   CHECK("SO_TYPE", getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len));

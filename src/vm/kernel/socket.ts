@@ -1,5 +1,5 @@
 import {
-  EAGAIN, ECONNREFUSED, ECONNRESET, EINVAL, EISCONN, EMSGSIZE, ENOTCONN, EOPNOTSUPP, EPIPE, ESPIPE,
+  EAGAIN, ECONNREFUSED, ECONNRESET, EINVAL, EISCONN, EMSGSIZE, ENOTCONN, EPIPE, ESPIPE,
 } from './abi/errno.js';
 import * as NET from './abi/net.js';
 import { O_NONBLOCK, O_RDWR } from './abi/structs.js';
@@ -135,7 +135,7 @@ export class UnixSocket {
       }
       p.wake();
     }
-    // Any datagram socket connected to us loses its peer.
+    // Datagram sockets connected to us keep pointing here: their sends see ECONNREFUSED.
     for (const m of this.queue) for (const f of m.fds) dropRef(f);
     this.queue.length = 0;
     this.queuedBytes = 0;
@@ -288,9 +288,11 @@ export async function deliver(
     to.enqueue({ data: data.slice(), fds, cred, from: s.address });
     return data.length;
   }
+  // The shutdown check comes first; then nothing to send sends nothing, not even files (unix_stream_sendmsg).
+  if (s.shutdown & SEND_SHUTDOWN || to.closed || to.shutdown & RCV_SHUTDOWN) throw new SyscallError(EPIPE);
   let done = 0;
   let first = true;
-  while (done < data.length || first) {
+  while (done < data.length) {
     if (s.shutdown & SEND_SHUTDOWN || to.closed || to.shutdown & RCV_SHUTDOWN) {
       if (done > 0) return done;
       throw new SyscallError(EPIPE);
@@ -421,5 +423,3 @@ export async function sendTo(
     throw e;
   }
 }
-
-export { EOPNOTSUPP };

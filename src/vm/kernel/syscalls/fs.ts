@@ -1,4 +1,4 @@
-import { EBADF, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ERANGE, EROFS, EOVERFLOW, EACCES } from '../abi/errno.js';
+import { EBADF, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ERANGE, EROFS, EOVERFLOW } from '../abi/errno.js';
 import { checkPermission, MAY_READ, MAY_WRITE, searchCheck } from '../perm.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
