@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -346,6 +347,36 @@ static void named(void) {
   close(x);
   close(s);
   CHECK("connect after close", connect(c, (struct sockaddr *)&a, alen));
+  /* A connection the listener never accepted: closing the listener resets it. */
+  unlink(path);
+  CHECK("read on an unconnected stream socket", read(c, buf, sizeof buf));
+  s = socket(AF_UNIX, SOCK_STREAM, 0);
+  bind(s, (struct sockaddr *)&a, alen);
+  listen(s, 1);
+  int pend = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK("connect pending", connect(pend, (struct sockaddr *)&a, alen));
+  CHECK("write to pending", write(pend, "abc", 3));
+  int fionread = -1;
+  close(s);
+  CHECK("read after listener closed", read(pend, buf, sizeof buf));
+  CHECK("read again", read(pend, buf, sizeof buf));
+  close(pend);
+  unlink(path);
+  int fr[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, fr);
+  send(fr[0], "12345", 5, 0);
+  send(fr[0], "67", 2, 0);
+  CHECK("FIONREAD dgram", ioctl(fr[1], FIONREAD, &fionread));
+  printf("  next datagram %d\n", fionread);
+  close(fr[0]);
+  close(fr[1]);
+  socketpair(AF_UNIX, SOCK_STREAM, 0, fr);
+  send(fr[0], "12345", 5, 0);
+  send(fr[0], "67", 2, 0);
+  CHECK("FIONREAD stream", ioctl(fr[1], FIONREAD, &fionread));
+  printf("  queued %d\n", fionread);
+  close(fr[0]);
+  close(fr[1]);
   unlink(path);
   close(c);
 

@@ -72,6 +72,8 @@ export class UnixSocket {
   /** Credentials of the creator (socketpair) or of the connecting/listening process (SO_PEERCRED). */
   peerCred: Cred | null = null;
   closed = false;
+  /** Made by connect() for a listener and not accepted yet (an "embryo"). */
+  embryo = false;
   readonly ino = nextSockIno++;
   private waiters: (() => void)[] = [];
 
@@ -131,7 +133,7 @@ export class UnixSocket {
     if (p !== null) {
       if (this.connOriented) {
         p.shutdown = SHUTDOWN_MASK;
-        if (this.queue.length > 0) p.error = ECONNRESET;
+        if (this.queue.length > 0 || this.embryo) p.error = ECONNRESET;
       }
       p.wake();
     }
@@ -366,7 +368,8 @@ export async function recvFrom(
   s: UnixSocket, len: number, flags: number, nonblock: boolean, wait: (p: Promise<void>) => Promise<void>,
 ): Promise<RecvResult> {
   const peek = (flags & NET.MSG_PEEK) !== 0;
-  if (s.connOriented && s.state !== 'connected' && s.queue.length === 0) throw new SyscallError(s.state === 'listening' ? EINVAL : ENOTCONN);
+  // Not connected: a stream says EINVAL (unix_stream_read_generic), a seqpacket ENOTCONN.
+  if (s.connOriented && s.state !== 'connected' && s.queue.length === 0) throw new SyscallError(s.isStream ? EINVAL : ENOTCONN);
   for (;;) {
     const r = takeQueued(s, len, peek);
     if (r !== null) {

@@ -372,6 +372,12 @@ function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number
     t.as.write32(arg, f.pipe.buffered);
     return 0;
   }
+  if ((req | 0) === S.FIONREAD && f instanceof SocketFile) {
+    // SIOCINQ: bytes queued on a stream, the size of the next datagram otherwise (unix_ioctl).
+    const q = f.sock.queue;
+    t.as.write32(arg, f.sock.isStream ? f.sock.queuedBytes : q.length > 0 ? q[0].data.length : 0);
+    return 0;
+  }
   throw new SyscallError(ENOTTY);
 }
 

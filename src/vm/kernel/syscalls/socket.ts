@@ -216,6 +216,7 @@ async function connect(k: Kernel, t: Task, fd: number, addr: number, len: number
     }
     const srv = new UnixSocket(listener.registry, s.type, listener.cred);
     srv.address = listener.address;
+    srv.embryo = true;
     pair(s, srv);
     s.peerCred = listener.cred;
     srv.peerCred = credOf(t);
@@ -247,6 +248,7 @@ async function accept(t: Task, fd: number, addr: number, lenp: number, flags: nu
     await interruptible(t, s.changed());
   }
   const c = s.backlog.shift()!;
+  c.embryo = false;
   s.wake();
   const nfd = t.allocFd(new SocketFile(c, flags & NET.SOCK_NONBLOCK ? S.O_NONBLOCK : 0), (flags & NET.SOCK_CLOEXEC) !== 0);
   writeAddress(t, addr, lenp, c.peer?.address ?? null);
