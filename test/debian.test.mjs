@@ -91,3 +91,10 @@ test('magic links: /dev/stdin, /dev/fd/N (bash process substitution), /proc/self
   const out = await vmOnly('echo piped | cat /dev/stdin; diff <(echo a) <(echo a) && echo same; exec 5</etc/hostname; cat /proc/self/fd/5 /dev/fd/5; stat -f -c %T /dev/stdin; hostname box1 && uname -n && cat /proc/sys/kernel/hostname');
   assert.equal(out, 'piped\nsame\nweb-vm\nweb-vm\npipefs\nbox1\nbox1\n');
 });
+
+test('--user: permissions are enforced for uid 1000 and ps shows the user', { timeout: TIMEOUT }, async () => {
+  const envFlags = ENV.flatMap((e) => ['--env', e]);
+  const script = 'id -u; ps -o user=,comm= -p $$; cat /etc/shadow 2>&1; ls /root 2>&1; touch /tmp/u && stat -c %U:%G /tmp/u; echo x > /etc/x 2>&1 || echo denied';
+  const vm = await run(process.execPath, [cli, 'run', '--image', image, '--user', 'user', '--cwd', '/home/user', ...envFlags, '--', '/bin/bash', '-c', script], { timeout: TIMEOUT }).catch((e) => e);
+  assert.equal(vm.stdout, "1000\nuser     bash\ncat: /etc/shadow: Permission denied\nls: cannot open directory '/root': Permission denied\nuser:user\ndenied\n");
+});

@@ -2,6 +2,7 @@ import { EINVAL, ENOENT, ENOTDIR } from './abi/errno.js';
 import { DT_DIR, DT_LNK, DT_REG, FsError, S_IFDIR, S_IFLNK, S_IFREG, type DirEntry, type FileSystem, type Inode, type Stat } from '../fs/types.js';
 import { loadavgLine, meminfoText, statLine, statmLine, statusText, systemStat } from './procfs-text.js';
 import type { Kernel } from './kernel.js';
+import { TASK_ZOMBIE, type Task } from './task.js';
 import { skipPermissionChecks } from './perm.js';
 import { CPUID_ECX, CPUID_EDX } from '../cpu/ops-control.js';
 
@@ -16,11 +17,14 @@ type Node =
   | { kind: 'link'; target: () => string };
 
 class ProcInode implements Inode {
+  /** Owner: a process's directory and files belong to its effective ids (ps reads the user from them). */
+  owner: Task | null = null;
   constructor(readonly fs: ProcFs, readonly ino: number, readonly mode: number, readonly node: Node) {}
   stat(): Stat {
     const t = this.fs.bootSec;
     return {
-      dev: this.fs.dev, ino: this.ino, mode: this.mode, nlink: this.node.kind === 'dir' ? 2 : 1, uid: 0, gid: 0, rdev: 0,
+      dev: this.fs.dev, ino: this.ino, mode: this.mode, nlink: this.node.kind === 'dir' ? 2 : 1,
+      uid: this.owner?.euid ?? 0, gid: this.owner?.egid ?? 0, rdev: 0,
       size: 0, blksize: 1024, blocks: 0, atimeSec: t, atimeNsec: 0, mtimeSec: t, mtimeNsec: 0, ctimeSec: t, ctimeNsec: 0,
     };
   }
@@ -126,7 +130,8 @@ export class ProcFs implements FileSystem {
       ],
       child: (name) => (name === String(pid) ? this.pidDir(pid) : null),
     });
-    return new ProcInode(this, dirIno, S_IFDIR | 0o555, {
+    for (const e of Object.values(entries)) e.owner = task;
+    const dir = new ProcInode(this, dirIno, S_IFDIR | 0o555, {
       kind: 'dir',
       list: () => [
         { name: '.', ino: dirIno, type: DT_DIR },
@@ -135,6 +140,8 @@ export class ProcFs implements FileSystem {
       ],
       child: (name) => entries[name] ?? null,
     });
+    dir.owner = task;
+    return dir;
   }
 
   private mountList(): { source: string; target: string; type: string; opts: string; dev: number }[] {
@@ -191,7 +198,8 @@ export class ProcFs implements FileSystem {
 
   private maps(pid: number): string {
     const task = this.k.tasks.get(pid);
-    if (!task) return '';
+    // A zombie has no memory left (Linux shows an empty maps).
+    if (!task || task.state === TASK_ZOMBIE) return '';
     return task.as.mappings().map((m) => {
       const perms = (m.prot & 1 ? 'r' : '-') + (m.prot & 2 ? 'w' : '-') + (m.prot & 4 ? 'x' : '-') + (m.shared ? 's' : 'p');
       return `${hex8(m.start)}-${hex8(m.end)} ${perms} ${hex8(m.offset)} 00:00 0${m.name ? ' '.repeat(10) + m.name : ''}`;
