@@ -179,4 +179,12 @@ test('the image failing mid-run (changed, or gone) stops the VM with its typed e
     server.mode = 'ok';
     oneLineError(r, re);
   }
+  // Failing before the program even started (while exec reads it) is the same typed error, not "not found".
+  const { runProgram } = await import('../build/src/vm/index.js');
+  const { StorageError } = await import('../build/src/vm/storage/errors.js');
+  const dev = await openImage(server.url('mid.ext2'), { retries: 0 });
+  await dev.read(0, 65536 * 4); // superblock and group descriptors in hand
+  server.mode = 'status';
+  await assert.rejects(runProgram({ device: dev, argv: ['/bin/busybox', 'true'] }), (e) => e instanceof StorageError && e.type === 'http-status');
+  server.mode = 'ok';
 });

@@ -209,3 +209,26 @@ test('ext2 on a persistent disk: a file created and committed is there after reo
   const g = await fs2.lookup(await fs2.root(), 'kept');
   assert.equal(new TextDecoder().decode(await fs2.read(g, 0, 100)), 'still here');
 });
+
+test('fsync in the guest waits for the commit; a quota failure makes it fail with ENOSPC, a store failure with EIO', async () => {
+  const { buildBusyboxImage } = await import('./support/busybox.mjs');
+  const { runProgram } = await import('../build/src/vm/index.js');
+  const base = new Uint8Array(readFileSync(buildBusyboxImage().image));
+  const dec = new TextDecoder();
+  const runSync = async (store) => {
+    const disk = await PersistentDisk.open(image(base), store, { idleMs: 60_000, retryMs: 60_000 });
+    let out = '';
+    // busybox sync FILE fsyncs the file and reports a failure as sync(1) does.
+    await runProgram({ device: disk.overlay, disk, argv: ['/bin/busybox', 'sh', '-c', 'echo data > /root/f; /bin/busybox sync /root/f; echo status $?'], stdout: (d) => (out += dec.decode(d)), stderr: (d) => (out += dec.decode(d)) }).catch(() => undefined);
+    return out;
+  };
+  const ok = new MemoryChangeStore();
+  assert.equal(await runSync(ok), 'status 0\n');
+  assert.ok(ok.commits >= 1 && ok.meta !== null, 'sync committed');
+  const full = new MemoryChangeStore();
+  full.failWith = quotaError();
+  assert.match(await runSync(full), /No space left on device\nstatus 1\n$/);
+  const broken = new MemoryChangeStore();
+  broken.failWith = new Error('gone');
+  assert.match(await runSync(broken), /Input\/output error\nstatus 1\n$/);
+});

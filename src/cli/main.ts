@@ -31,7 +31,7 @@ Saved changes (stop any web-vm using DIR first):
   web-vm export --persist DIR FILE    write them to one file
   web-vm import --persist DIR FILE    replace them with an exported file
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
-WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes"} as JSON at exit.`;
+WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes","imageBytesFetched"} as JSON at exit.`;
 
 /** Messages a shell prints for a child killed by a signal (bash's strsignal wording). */
 const SIGNAL_TEXT: Record<number, string> = {
@@ -267,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
     }
     if (process.env.WEB_VM_STATS) {
-      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024, guestPeakBytes: r.guestPeakBytes };
+      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024, guestPeakBytes: r.guestPeakBytes, imageBytesFetched: dev.bytesFetched };
       writeFileSync(process.env.WEB_VM_STATS, JSON.stringify(stats));
     }
     return r.exitCode;

@@ -139,6 +139,18 @@ const ops = {
     await d.close();
     return { files, crash };
   },
+  // A second VM on a persist-key in use is refused; after the first closes, it opens.
+  async twice({ key }) {
+    const { openBrowserDisk, resetPersistKey } = await import('/build/src/vm/storage/browser-disk.js');
+    const url = await imageUrl();
+    const first = await openBrowserDisk({ imageUrl: url, persistKey: key });
+    const refused = await openBrowserDisk({ imageUrl: url, persistKey: key }).then(() => null, (e) => ({ type: e.type, message: e.message }));
+    const resetRefused = await resetPersistKey(key).then(() => null, (e) => e.type);
+    await first.close();
+    const second = await openBrowserDisk({ imageUrl: url, persistKey: key });
+    await second.close();
+    return { refused, resetRefused };
+  },
   async export({ key }) {
     const { vm, dexie } = await load();
     const { disk } = await openDisk(vm, dexie, key);

@@ -29,6 +29,13 @@ describe('disk: Dexie store in a worker', () => {
     equal((await ask({ op: 'read', key: key('two'), offset: 0, length: 3 })).text, 'TWO');
   });
 
+  it('a persist-key in use by one VM is refused to a second (Web Lock), and free again after close', async () => {
+    const r = await ask({ op: 'twice', key: key('lock') });
+    equal(r.refused?.type, 'store', 'second open');
+    ok(/in use by another web-vm/.test(r.refused.message), r.refused.message);
+    equal(r.resetRefused, 'store', 'reset while in use');
+  });
+
   it('a quota error is reported as quota; changes stay in memory; the committed state is intact; the retry commits', async () => {
     const r = await ask({ op: 'quota', key: key('q'), offset: 9000 });
     ok(r.thrown, 'commit rejected');

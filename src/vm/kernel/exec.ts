@@ -83,6 +83,7 @@ async function openInterpreter(t: Task, name: string, path: string, first: boole
   try {
     ino = await resolve(t.root, t.root, name, { followLast: true });
   } catch (e) {
+    if (e instanceof StorageError) throw e; // the image failed, not the path
     // bash says "cannot execute: required file not found" when ld.so is missing.
     if (first) throw new VmError('not-found', `web-vm: ${path}: cannot execute: required file not found (no interpreter ${name} in the image)`, 127);
     throw e instanceof FsError ? new SyscallError(e.errno) : e;

@@ -187,6 +187,7 @@ export class Kernel implements InterruptHost {
     try {
       cwd = await resolve(this.rootInode, this.rootInode, cwdPath, { followLast: true, mounts: this.mounts });
     } catch (e) {
+      if (e instanceof StorageError) throw e;
       throw new VmError('not-found', `web-vm: cannot change directory to ${cwdPath}: ${errText(e)}`, 125);
     }
     if ((cwd.mode & S_IFMT) !== S_IFDIR) throw new VmError('not-found', `web-vm: ${cwdPath}: Not a directory`, 125);
@@ -266,6 +267,7 @@ export class Kernel implements InterruptHost {
     try {
       ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts, caller: t.pid, checkSearch: searchCheck(t) });
     } catch (e) {
+      if (e instanceof StorageError) throw e; // the image failed, not the path
       if (first) throw new VmError('not-found', `web-vm: ${path}: ${errText(e)}`, 127);
       throw e;
     }

@@ -3,12 +3,14 @@
  * over HTTP (chunks cached with the Cache API), and, with a persist-key,
  * a PersistentDisk whose changes live in that key's Dexie database. Plus
  * the persist-key operations the element offers while no VM runs on the
- * key: reset, export, import. Worker (or page) only; Node uses src/cli.
+ * key: reset, export, import. A persist-key is held with a Web Lock while
+ * in use, so a second VM on it (another tab) gets a 'store' error instead of
+ * interleaving commits. Worker (or page) only; Node uses src/cli.
  */
 import type { BlockDevice, ImageDevice } from './block-device.js';
 import { CacheApiChunkCache } from './chunk-cache.js';
 import { openDexieStore } from './dexie-store.js';
-import type { StorageError } from './errors.js';
+import { StorageError } from './errors.js';
 import { openImage, type FetchProgress, type OpenImageOptions } from './http-device.js';
 import { PersistentDisk, exportStore, importStore, resetStore, type StoreMeta } from './persist.js';
 
@@ -40,6 +42,41 @@ export interface BrowserDisk {
 }
 
 /**
+ * Hold the persist-key's Web Lock until the returned release is called, so
+ * two VMs (two tabs of one page, two elements) never write one database at
+ * once. Without the Web Locks API, nothing is held.
+ */
+async function lockPersistKey(persistKey: string): Promise<() => void> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (locks === undefined) return () => undefined;
+  return new Promise((resolve, reject) => {
+    locks
+      .request(`web-vm:${persistKey}`, { ifAvailable: true }, (lock) => {
+        if (lock === null) {
+          reject(new StorageError('store', `persist-key "${persistKey}" is in use by another web-vm (another tab, or another element on this page): close it, or use another persist-key`));
+          return undefined;
+        }
+        return new Promise<void>((release) => resolve(() => release()));
+      })
+      .catch(reject);
+  });
+}
+
+async function withStore<T>(persistKey: string, fn: (store: Awaited<ReturnType<typeof openDexieStore>>) => Promise<T>): Promise<T> {
+  const release = await lockPersistKey(persistKey);
+  try {
+    const store = await openDexieStore(persistKey);
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    release();
+  }
+}
+
+/**
  * Open the image and (with a persist-key) its saved changes. Throws a
  * StorageError: the HTTP types, 'image-mismatch' (the saved changes belong
  * to another image: offer resetPersistKey()), 'quota'/'store'.
@@ -50,43 +87,41 @@ export async function openBrowserDisk(opts: BrowserDiskOptions): Promise<Browser
   if (opts.persistKey === undefined || opts.persistKey === null) {
     return { image, disk: null, device: image, commit: async () => undefined, close: async () => undefined };
   }
-  const store = await openDexieStore(opts.persistKey);
+  const release = await lockPersistKey(opts.persistKey);
   let disk: PersistentDisk;
   try {
-    disk = await PersistentDisk.open(image, store, { onError: opts.onError });
+    const store = await openDexieStore(opts.persistKey);
+    try {
+      disk = await PersistentDisk.open(image, store, { onError: opts.onError });
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
   } catch (e) {
-    await store.close();
+    release();
     throw e;
   }
-  return { image, disk, device: disk.overlay, commit: () => disk.commit(), close: () => disk.close() };
+  const close = async () => {
+    try {
+      await disk.close();
+    } finally {
+      release();
+    }
+  };
+  return { image, disk, device: disk.overlay, commit: () => disk.commit(), close };
 }
 
 /** Drop a persist-key's saved changes (the element's reset(); stop the VM on that key first). */
-export async function resetPersistKey(persistKey: string): Promise<void> {
-  const store = await openDexieStore(persistKey);
-  try {
-    await resetStore(store);
-  } finally {
-    await store.close();
-  }
+export function resetPersistKey(persistKey: string): Promise<void> {
+  return withStore(persistKey, resetStore);
 }
 
-/** A persist-key's saved changes as one file (null if none); a running VM should commit() first. */
-export async function exportPersistKey(persistKey: string): Promise<Uint8Array | null> {
-  const store = await openDexieStore(persistKey);
-  try {
-    return await exportStore(store);
-  } finally {
-    await store.close();
-  }
+/** A persist-key's saved changes as one file (null if none). While a VM runs on the key, use its `disk.export()` instead. */
+export function exportPersistKey(persistKey: string): Promise<Uint8Array | null> {
+  return withStore(persistKey, exportStore);
 }
 
 /** Replace a persist-key's saved changes with an exported file (stop the VM on that key first). Throws 'bad-export'. */
-export async function importPersistKey(persistKey: string, file: Uint8Array): Promise<StoreMeta> {
-  const store = await openDexieStore(persistKey);
-  try {
-    return await importStore(store, file);
-  } finally {
-    await store.close();
-  }
+export function importPersistKey(persistKey: string, file: Uint8Array): Promise<StoreMeta> {
+  return withStore(persistKey, (store) => importStore(store, file));
 }

@@ -80,7 +80,9 @@ export class DexieChangeStore implements ChangeStore {
 /** Open (creating if needed) the store of `persistKey`. */
 export async function openDexieStore(persistKey: string): Promise<DexieChangeStore> {
   const name = dexieDatabaseName(persistKey);
-  const db = new Dexie(name);
+  // 'strict': a commit resolves only once the data is flushed to disk, as fsync promises
+  // (Chrome's default durability is 'relaxed': survives a tab crash, not a power cut).
+  const db = new Dexie(name, { chromeTransactionDurability: 'strict' });
   // Out-of-line keys: blocks by chunk number, meta by name.
   db.version(1).stores({ blocks: '', meta: '' });
   try {
