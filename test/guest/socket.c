@@ -443,6 +443,16 @@ static void interrupted(void) {
   setitimer(ITIMER_REAL, &it, NULL);
   CHECK("recv interrupted", recv(sv[0], &c, 1, 0));
   printf("alarms=%d\n", alarms);
+  struct timeval tv = {0, 40000}; /* a whole number of jiffies at HZ 100, 250, 300 and 1000 */
+  CHECK("SO_RCVTIMEO", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  CHECK("recv with timeout", recv(sv[0], &c, 1, 0));
+  CHECK("read with timeout", read(sv[0], &c, 1));
+  struct timeval got;
+  socklen_t gl = sizeof got;
+  CHECK("get SO_RCVTIMEO", getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &gl));
+  printf("  %ld.%06ld len=%d\n", (long)got.tv_sec, (long)got.tv_usec, (int)gl);
+  tv.tv_usec = 2000000;
+  CHECK("SO_RCVTIMEO bad usec", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
   close(sv[0]);
   close(sv[1]);
 }

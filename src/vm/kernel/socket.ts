@@ -69,6 +69,9 @@ export class UnixSocket {
   rcvbuf = DEFAULT_BUF;
   passcred = false;
   reuseaddr = false;
+  /** SO_RCVTIMEO / SO_SNDTIMEO in ms (0: wait forever). */
+  rcvTimeoMs = 0;
+  sndTimeoMs = 0;
   /** Credentials of the creator (socketpair) or of the connecting/listening process (SO_PEERCRED). */
   peerCred: Cred | null = null;
   closed = false;
@@ -365,8 +368,9 @@ export class SocketFile extends OpenFile {
  * wait interruptible) unless `nonblock`. End of stream is an empty result.
  */
 export async function recvFrom(
-  s: UnixSocket, len: number, flags: number, nonblock: boolean, wait: (p: Promise<void>) => Promise<void>,
+  s: UnixSocket, len: number, flags: number, nonblock: boolean, untimedWait: (p: Promise<void>) => Promise<void>,
 ): Promise<RecvResult> {
+  const wait = withTimeout(untimedWait, s.rcvTimeoMs);
   const peek = (flags & NET.MSG_PEEK) !== 0;
   // Not connected: a stream says EINVAL (unix_stream_read_generic), a seqpacket ENOTCONN.
   if (s.connOriented && s.state !== 'connected' && s.queue.length === 0) throw new SyscallError(s.isStream ? EINVAL : ENOTCONN);
@@ -396,6 +400,26 @@ export async function recvFrom(
   }
 }
 
+/**
+ * A wait that gives up with EAGAIN once `ms` have passed since this call
+ * (SO_RCVTIMEO/SO_SNDTIMEO: socket(7)); `ms` 0 waits as long as it takes.
+ */
+function withTimeout(wait: (p: Promise<void>) => Promise<void>, ms: number): (p: Promise<void>) => Promise<void> {
+  if (ms <= 0) return wait;
+  const deadline = Date.now() + ms;
+  return (p) => {
+    const left = deadline - Date.now();
+    if (left <= 0) return Promise.reject(new SyscallError(EAGAIN));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SyscallError(EAGAIN)), left);
+      wait(p).then(
+        () => (clearTimeout(timer), resolve()),
+        (e: unknown) => (clearTimeout(timer), reject(e)),
+      );
+    });
+  };
+}
+
 /** Send to `to` (a datagram's destination) or to the connected peer. */
 export async function sendTo(
   s: UnixSocket, to: UnixSocket | null, data: Uint8Array, fds: OpenFile[], nonblock: boolean, sigpipe: () => void,
@@ -420,7 +444,7 @@ export async function sendTo(
     throw new SyscallError(ENOTCONN);
   }
   try {
-    return await deliver(s, dest, data, fds, nonblock, wait);
+    return await deliver(s, dest, data, fds, nonblock, withTimeout(wait, s.sndTimeoMs));
   } catch (e) {
     if (e instanceof SyscallError && e.errno === EPIPE) sigpipe();
     throw e;

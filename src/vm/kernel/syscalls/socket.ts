@@ -512,6 +512,20 @@ function getsockopt(t: Task, fd: number, level: number, name: number, val: numbe
       return writeOpt(t, val, lenp, b);
     }
     case NET.SO_LINGER: return writeOpt(t, val, lenp, new Uint8Array(8));
+    case NET.SO_RCVTIMEO_OLD: case NET.SO_SNDTIMEO_OLD: case NET.SO_RCVTIMEO_NEW: case NET.SO_SNDTIMEO_NEW: {
+      const ms = name === NET.SO_RCVTIMEO_OLD || name === NET.SO_RCVTIMEO_NEW ? s.rcvTimeoMs : s.sndTimeoMs;
+      const wide = name === NET.SO_RCVTIMEO_NEW || name === NET.SO_SNDTIMEO_NEW;
+      const b = new Uint8Array(wide ? 16 : 8);
+      const bv = new DataView(b.buffer);
+      if (wide) {
+        bv.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
+        bv.setBigInt64(8, BigInt((ms % 1000) * 1000), true);
+      } else {
+        bv.setInt32(0, Math.floor(ms / 1000), true);
+        bv.setInt32(4, (ms % 1000) * 1000, true);
+      }
+      return writeOpt(t, val, lenp, b);
+    }
   }
   throw new SyscallError(ENOPROTOOPT);
 }
@@ -532,8 +546,23 @@ function setsockopt(t: Task, fd: number, level: number, name: number, val: numbe
       return 0;
     case NET.SO_REUSEADDR: s.reuseaddr = v !== 0; return 0;
     case NET.SO_PASSCRED: s.passcred = v !== 0; return 0;
+    case NET.SO_RCVTIMEO_OLD: case NET.SO_SNDTIMEO_OLD: case NET.SO_RCVTIMEO_NEW: case NET.SO_SNDTIMEO_NEW: {
+      // struct timeval (32-bit fields for the _OLD names, 64-bit for _NEW); usec outside [0, 1e6) is EDOM (sock_set_timeout).
+      const wide = name === NET.SO_RCVTIMEO_NEW || name === NET.SO_SNDTIMEO_NEW;
+      if (len < (wide ? 16 : 8)) throw new SyscallError(EINVAL);
+      const b = t.as.read(val, wide ? 16 : 8);
+      const bv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const sec = wide ? Number(bv.getBigInt64(0, true)) : bv.getInt32(0, true);
+      const usec = wide ? Number(bv.getBigInt64(8, true)) : bv.getInt32(4, true);
+      if (usec < 0 || usec >= 1000000) throw new SyscallError(33 /* EDOM */);
+      // A negative time means no timeout; a non-zero one under a tick still waits a little.
+      const ms = sec < 0 ? 0 : sec * 1000 + Math.ceil(usec / 1000);
+      if (name === NET.SO_RCVTIMEO_OLD || name === NET.SO_RCVTIMEO_NEW) s.rcvTimeoMs = ms;
+      else s.sndTimeoMs = ms;
+      return 0;
+    }
     case NET.SO_KEEPALIVE: case NET.SO_BROADCAST: case NET.SO_DEBUG: case NET.SO_DONTROUTE: case NET.SO_OOBINLINE:
-    case NET.SO_REUSEPORT: case NET.SO_LINGER: case NET.SO_RCVLOWAT: case NET.SO_SNDLOWAT: case NET.SO_RCVTIMEO_OLD: case NET.SO_SNDTIMEO_OLD:
+    case NET.SO_REUSEPORT: case NET.SO_LINGER: case NET.SO_RCVLOWAT: case NET.SO_SNDLOWAT:
       return 0;
   }
   throw new SyscallError(ENOPROTOOPT);
