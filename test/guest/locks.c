@@ -81,6 +81,35 @@ int main(void) {
   close(ro);
   CHECK("unlock all", lk(fd, F_SETLK, F_UNLCK, 0, 0));
 
+  /* Deadlock: we hold [0,1), the child holds [1,2) and waits for ours; asking for its lock is EDEADLK. */
+  CHECK("lock byte 0", lk(fd, F_SETLK, F_WRLCK, 0, 1));
+  pid = fork();
+  if (pid == 0) {
+    int cfd = open(F, O_RDWR);
+    lk(cfd, F_SETLK, F_WRLCK, 1, 1);
+    write(go[1], "r", 1);
+    int r = lk(cfd, F_SETLKW, F_WRLCK, 0, 1);
+    _exit(r == 0 ? 5 : 6); /* the status says it, so the output order does not depend on scheduling */
+  }
+  read(go[0], &c, 1);
+  /* Wait until the child sleeps in F_SETLKW (its /proc state turns S), however slow the machine. */
+  char statp[64], sb[256];
+  snprintf(statp, sizeof statp, "/proc/%d/stat", (int)pid);
+  for (int tries = 0; tries < 500; tries++) {
+    int sf = open(statp, O_RDONLY);
+    int n = sf < 0 ? 0 : read(sf, sb, sizeof sb - 1);
+    if (sf >= 0) close(sf);
+    sb[n > 0 ? n : 0] = 0;
+    char *rp = strrchr(sb, ')');
+    if (rp && rp[1] == ' ' && rp[2] == 'S') break;
+    usleep(10000);
+  }
+  usleep(20000);
+  CHECK("SETLKW that would deadlock", lk(fd, F_SETLKW, F_WRLCK, 1, 1));
+  CHECK("unlock byte 0", lk(fd, F_SETLK, F_UNLCK, 0, 1));
+  waitpid(pid, &st, 0);
+  printf("child got byte 0 after we let go: exit %d\n", WEXITSTATUS(st));
+
   /* OFD locks: owned by the open file, so two opens in one process conflict. */
   int a = open(F, O_RDWR), b = open(F, O_RDWR);
   struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 4};

@@ -137,6 +137,32 @@ export function releaseFileLocks(f: OpenFile): void {
   changed(l);
 }
 
+/** POSIX lock owners blocked in F_SETLKW, and the owner they wait for (deadlock detection). */
+const waitingFor = new Map<Task, Task>();
+
+/**
+ * Whether `t` waiting for `holder` closes a cycle of processes waiting for
+ * each other's POSIX locks (posix_locks_deadlock: F_SETLKW fails with EDEADLK).
+ */
+export function wouldDeadlock(t: Task, holder: Lock['owner']): boolean {
+  let x: Task | OpenFile | undefined = holder;
+  for (let depth = 0; depth < 10 && x !== undefined && isTask(x); depth++) {
+    if (x === t) return true;
+    x = waitingFor.get(x);
+  }
+  return false;
+}
+
+/** Record (or with null clear) that `t` waits for a lock `holder` has. */
+export function setWaiting(t: Task, holder: Task | null): void {
+  if (holder === null) waitingFor.delete(t);
+  else waitingFor.set(t, holder);
+}
+
+export function isTaskOwner(o: Lock['owner']): o is Task {
+  return isTask(o);
+}
+
 /** l_pid of a lock F_GETLK reports: the owning process, or -1 for an open-file lock. */
 export function lockPid(x: Lock): number {
   return isTask(x.owner) ? x.owner.pid : -1;

@@ -1,4 +1,4 @@
-import { EAGAIN, EBADF, EBUSY, EINVAL, EPERM } from '../abi/errno.js';
+import { EAGAIN, EBADF, EBUSY, EDEADLK, EINVAL, EPERM } from '../abi/errno.js';
 import * as NET from '../abi/net.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
@@ -6,7 +6,7 @@ import { S_IFMT, S_IFREG, type Inode } from '../../fs/types.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile, type OpenFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
-import { applyLock, conflicting, lockPid, locksChanged, type Lock } from '../locks.js';
+import { applyLock, conflicting, isTaskOwner, lockPid, locksChanged, setWaiting, wouldDeadlock, type Lock } from '../locks.js';
 import { PipeReadEnd, PipeWriteEnd } from '../pipe.js';
 import { interruptible } from '../signals.js';
 import { SocketFile } from '../socket.js';
@@ -169,9 +169,19 @@ async function recordLock(t: Task, e: FdEntry, cmd: number, arg: number, lay: Fl
   if (ino === null) return 0;
   const wait = cmd === S.F_SETLKW || cmd === S.F_SETLKW64 || cmd === NET.F_OFD_SETLKW;
   for (;;) {
-    if (applyLock(ino, want) === null) return 0;
+    const c = applyLock(ino, want);
+    if (c === null) return 0;
     if (!wait) throw new SyscallError(EAGAIN);
-    await interruptible(t, locksChanged(ino));
+    // Only POSIX locks (owned by processes) can be proven to deadlock.
+    if (!ofd && isTaskOwner(c.owner)) {
+      if (wouldDeadlock(t, c.owner)) throw new SyscallError(EDEADLK);
+      setWaiting(t, c.owner);
+    }
+    try {
+      await interruptible(t, locksChanged(ino));
+    } finally {
+      setWaiting(t, null);
+    }
   }
 }
 
