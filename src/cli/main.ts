@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FileBlockDevice } from './file-device.js';
 import { FileChangeStore } from './file-store.js';
@@ -151,6 +152,10 @@ class HostTerminal implements TerminalHost {
   start(input: TerminalInput): void {
     this.input = input;
     process.stdin.setRawMode(true);
+    // libuv's raw mode keeps OPOST|ONLCR; the guest's tty already did output processing, and a
+    // full-screen program's bare \n (cursor down) must not become \r\n. setRawMode(false) restores
+    // the terminal's original modes, OPOST included.
+    spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
     process.on('exit', this.restoreNow);
     for (const s of ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.once(s, this.onSignal);
     process.stdin.on('data', this.onData);

@@ -164,6 +164,20 @@ static void basic(void) {
   fcntl(p[0], F_SETFL, O_NONBLOCK);
   int n = read(p[0], &c, 1);
   printf("nothing after SIGSTOP: %d\n", n < 0);
+
+  /* setpgid: a group to join must exist in the session. */
+  pid_t a = sleeper(), b = fork();
+  if (b == 0) {
+    for (;;) pause();
+  }
+  r = setpgid(b, 99999);
+  printf("setpgid to a missing group: %d %s\n", r, strerror(errno));
+  r = setpgid(b, a);
+  printf("setpgid into a sibling's group: %d same=%d\n", r, getpgid(b) == a);
+  kill(a, SIGKILL);
+  kill(b, SIGKILL);
+  waitpid(a, &st, 0);
+  waitpid(b, &st, 0);
 }
 
 /* The session side: a child leads a session whose controlling terminal is the pty slave. */
@@ -307,9 +321,39 @@ static void session(void) {
   printf("\n");
 }
 
+/* Closing the master hangs the terminal up: its session leader gets SIGHUP. */
+static void hangup(void) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  grantpt(m);
+  unlockpt(m);
+  char name[64];
+  strcpy(name, ptsname(m));
+  int sync[2];
+  pipe(sync);
+  pid_t leader = fork();
+  if (leader == 0) {
+    close(m);
+    setsid();
+    int s = open(name, O_RDWR);
+    write(sync[1], "r", 1);
+    char b[8];
+    int r = read(s, b, sizeof b);
+    printf("leader survived: read=%d\n", r);
+    _exit(0);
+  }
+  char c;
+  read(sync[0], &c, 1);
+  usleep(50000);
+  close(m);
+  int st;
+  waitpid(leader, &st, 0);
+  status("master closed", leader, leader, st);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   basic();
   session();
+  hangup();
   return 0;
 }

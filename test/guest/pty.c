@@ -163,6 +163,18 @@ int main(void) {
   t.c_oflag &= ~OCRNL;
   set(&t);
 
+  /* IXON: ^S stops output (a non-blocking writer gets EAGAIN), ^Q starts it again. */
+  type("\x13");
+  usleep(50000);
+  fcntl(s, F_SETFL, O_NONBLOCK);
+  int wr = write(s, "x\n", 2);
+  printf("write while stopped: %d %s\n", wr, wr < 0 ? strerror(errno) : "");
+  fcntl(s, F_SETFL, 0);
+  type("\x11");
+  usleep(50000);
+  write(s, "y\n", 2);
+  drain("after ^Q");
+
   /* Non-canonical reads. */
   get(&t);
   struct termios saved = t;

@@ -1,5 +1,5 @@
 /* Prints src/vm/kernel/abi/tty.ts: i386 termios layouts, terminal ioctls and
- * flags, job-control and wait constants, as `gcc -m32` sees them. Run by
+ * flags, job-control and wait constants, signalfd's record, as `gcc -m32` sees them. Run by
  * tools/abi/tty.sh. */
 #include <stdio.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <asm/signal.h>
 #include <asm/siginfo.h>
 #include <linux/wait.h>
+#include <linux/signalfd.h>
 
 #define F(s, m, name) printf("export const %s = %zu;\n", name, offsetof(struct s, m))
 #define Z(s, name) printf("export const %s = %zu;\n", name, sizeof(struct s))
@@ -46,5 +47,9 @@ int main(void) {
   printf("export const SI_UID = %zu;\n", offsetof(siginfo_t, _sifields._sigchld._uid));
   printf("export const SI_STATUS = %zu;\n", offsetof(siginfo_t, _sifields._sigchld._status));
   printf("export const SI_UTIME = %zu;\n", offsetof(siginfo_t, _sifields._sigchld._utime));
+  printf("\n// signalfd (linux/signalfd.h): script(1) and shells wait for signals with it\n");
+  C(SFD_CLOEXEC); C(SFD_NONBLOCK); Z(signalfd_siginfo, "SIGNALFD_SIGINFO_SIZE");
+  F(signalfd_siginfo, ssi_signo, "SSI_SIGNO"); F(signalfd_siginfo, ssi_code, "SSI_CODE"); F(signalfd_siginfo, ssi_pid, "SSI_PID");
+  F(signalfd_siginfo, ssi_uid, "SSI_UID"); F(signalfd_siginfo, ssi_status, "SSI_STATUS"); F(signalfd_siginfo, ssi_addr, "SSI_ADDR");
   return 0;
 }

@@ -45,7 +45,8 @@ function restartRequested(t: Task): boolean {
     const a = t.sigactions.get(sig);
     if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0 && RESTARTABLE.has(t.syscallNr);
   }
-  return true;
+  // Only an EINTR a signal caused (not one a failing call reports).
+  return t.interrupted || t.stopped;
 }
 
 export interface KernelOptions {
@@ -305,6 +306,11 @@ export class Kernel implements InterruptHost {
     resetSseState(r);
     for (let k = 0; k < 6; k++) r[S_SEG_SEL + k] = k === SEG_CS ? USER_CS : k === 4 || k === 5 ? 0 : USER_DS;
     for (const [n, e] of t.fds.entries()) if (e && e.cloexec) t.closeFd(n);
+    // execve(2): caught signals revert to their default action (ignored ones stay ignored), and
+    // the alternate signal stack is gone with the old memory.
+    for (const [sig, a] of t.sigactions) if (a.handler > 1) t.sigactions.delete(sig);
+    t.altStack = null;
+    t.fpuStack.length = 0;
   }
 
   /** Run the scheduler until `main` exits. */
@@ -420,7 +426,9 @@ export class Kernel implements InterruptHost {
     const regs = this.regsOf(t);
     regs[R_EAX] = v;
     // Interrupted by a signal whose handler asked for SA_RESTART: run the call again after it.
-    if (v === -EINTR && restartRequested(t)) {
+    const restart = v === -EINTR && restartRequested(t);
+    t.interrupted = false;
+    if (restart) {
       regs[R_EAX] = t.syscallNr;
       regs[S_EIP] = (regs[S_EIP] - 2) | 0;
     }

@@ -6,6 +6,7 @@ import * as S from './abi/structs.js';
 import type { Kernel } from './kernel.js';
 import { TASK_BLOCKED, TASK_ZOMBIE, type Task } from './task.js';
 import { continueTask, isOrphanedPgrp, stopTask } from './job-control.js';
+import { signalQueued } from './signalfd.js';
 
 /**
  * Signal delivery (signal(7), Linux arch/x86/kernel/signal_32.c): pending
@@ -66,9 +67,11 @@ export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { co
   const act = actionOf(t, sig);
   if (sig !== S.SIGKILL && sig !== S.SIGSTOP) {
     if (act.handler === SIG_IGN) return;
-    if (act.handler === SIG_DFL && DEFAULT_IGNORE.has(sig)) return;
+    // A blocked signal is queued even when its default is to ignore it (signalfd and sigwait read it).
+    if (act.handler === SIG_DFL && DEFAULT_IGNORE.has(sig) && !isBlocked(t, sig)) return;
   }
   t.pending.set(sig, info);
+  signalQueued(t);
   const dfl = act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP;
   // A stopped process acts on nothing but SIGKILL until continued (kernel/signal.c wants_signal).
   if (t.stopped && sig !== S.SIGKILL) return;
@@ -278,6 +281,7 @@ export function interruptible<T>(t: Task, p: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     t.interrupt = () => {
       t.interrupt = null;
+      t.interrupted = true;
       reject(new SyscallError(EINTR));
     };
     p.then(

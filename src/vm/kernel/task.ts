@@ -83,6 +83,8 @@ export class Task {
   readonly pending = new Map<number, SigInfo>();
   /** Set while parked in an interruptible call: a signal calls it (EINTR). */
   interrupt: (() => void) | null = null;
+  /** The call in progress was cut short by a signal (its EINTR may become a restart). */
+  interrupted = false;
   /** rt_sigsuspend's mask to restore once the handler has run. */
   savedMask: [number, number] | null = null;
   altStack: { sp: number; size: number } | null = null;

@@ -242,17 +242,24 @@ export class TtyFile extends OpenFile {
 
   write(data: Uint8Array): number | Promise<number> {
     const t = this.k.current!;
-    if (this.tty.hungUp) throw new SyscallError(EIO);
-    if (this.tty.termios.lflag & T.TOSTOP) {
-      // With TOSTOP a background write raises SIGTTOU (ignored or blocked: the write goes ahead).
-      return (async () => {
-        while (backgroundCheck(this.k, t, this.tty, S.SIGTTOU, true)) afterJobSignal();
-        this.tty.write(data);
-        return data.length;
-      })();
+    const tty = this.tty;
+    if (tty.hungUp) throw new SyscallError(EIO);
+    if (!(tty.termios.lflag & T.TOSTOP) && !tty.outputStopped) {
+      tty.write(data);
+      return data.length;
     }
-    this.tty.write(data);
-    return data.length;
+    return (async () => {
+      // With TOSTOP a background write raises SIGTTOU (ignored or blocked: the write goes ahead).
+      if (tty.termios.lflag & T.TOSTOP) while (backgroundCheck(this.k, t, tty, S.SIGTTOU, true)) afterJobSignal();
+      // Output stopped by ^S: the writer waits for ^Q (or EAGAIN when non-blocking).
+      while (tty.outputStopped) {
+        if (this.flags & S.O_NONBLOCK) throw new SyscallError(EAGAIN);
+        await interruptible(t, tty.changed());
+      }
+      if (tty.hungUp) throw new SyscallError(EIO);
+      tty.write(data);
+      return data.length;
+    })();
   }
 }
 

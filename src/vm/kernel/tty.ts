@@ -388,6 +388,12 @@ export class Tty {
     const h = this.held;
     this.held = [];
     for (const b of h) this.sink(b);
+    this.wake();
+  }
+
+  /** Output stopped by ^S (IXON) or TCOOFF: writers wait (n_tty_write), echoes are held. */
+  get outputStopped(): boolean {
+    return this.outStopped;
   }
 
   /** TCXONC. */
@@ -406,6 +412,29 @@ export class Tty {
     if (!(oflag & T.OPOST)) {
       this.track(data);
       return data.slice();
+    }
+    // The common case (ONLCR alone) without a per-byte array: megabytes of output stay cheap.
+    if ((oflag & (T.OCRNL | T.ONOCR | T.ONLRET | T.OLCUC | T.TABDLY)) === 0) {
+      let nl = 0;
+      for (let k = 0; k < data.length; k++) if (data[k] === 10) nl++;
+      if (nl === 0 || !(oflag & T.ONLCR)) {
+        this.track(data);
+        return data.slice();
+      }
+      const out = new Uint8Array(data.length + nl);
+      let o = 0;
+      let from = 0;
+      for (let k = 0; k < data.length; k++) {
+        if (data[k] !== 10) continue;
+        out.set(data.subarray(from, k), o);
+        o += k - from;
+        out[o++] = 13;
+        out[o++] = 10;
+        from = k + 1;
+      }
+      out.set(data.subarray(from), o);
+      this.track(data);
+      return out;
     }
     const out: number[] = [];
     for (const c0 of data) {
@@ -447,7 +476,9 @@ export class Tty {
   }
 
   private track(data: Uint8Array): void {
-    for (const c of data) {
+    const start = Math.max(data.lastIndexOf(10), data.lastIndexOf(13));
+    if (start >= 0) this.column = 0;
+    for (const c of data.subarray(start + 1)) {
       if (c === 10 || c === 13) this.column = 0;
       else if (c === 8) this.column = Math.max(0, this.column - 1);
       else if (c === 9) this.column = (this.column | 7) + 1;

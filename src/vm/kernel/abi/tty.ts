@@ -162,3 +162,14 @@ export const SI_PID = 12;
 export const SI_UID = 16;
 export const SI_STATUS = 20;
 export const SI_UTIME = 24;
+
+// signalfd (linux/signalfd.h): script(1) and shells wait for signals with it
+export const SFD_CLOEXEC = 524288;
+export const SFD_NONBLOCK = 2048;
+export const SIGNALFD_SIGINFO_SIZE = 128;
+export const SSI_SIGNO = 0;
+export const SSI_CODE = 8;
+export const SSI_PID = 12;
+export const SSI_UID = 16;
+export const SSI_STATUS = 40;
+export const SSI_ADDR = 72;

@@ -252,6 +252,8 @@ function setpgid(k: Kernel, t: Task, pid: number, pgid: number): number {
   const x = target(k, t, pid);
   if (x !== t && x.ppid !== t.pid) throw new SyscallError(ESRCH);
   if (x.sid !== t.sid || x.pid === x.sid) throw new SyscallError(EPERM);
+  // Joining another group: it must exist in the caller's session (setpgid(2) EPERM).
+  if (pgid !== 0 && pgid !== x.pid && ![...k.tasks.values()].some((y) => y.pgid === pgid && y.sid === t.sid && y.state !== TASK_ZOMBIE)) throw new SyscallError(EPERM);
   x.pgid = pgid === 0 ? x.pid : pgid;
   return 0;
 }

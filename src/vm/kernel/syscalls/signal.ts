@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel.js';
 import { interruptible, postSignal, sigreturn } from '../signals.js';
 import { TASK_ZOMBIE, type Task } from '../task.js';
 import type { SyscallTable } from './types.js';
+import { signalfd4 } from '../signalfd.js';
 
 /** Signal system calls: dispositions, masks, sending, waiting, returning from handlers. */
 const UNBLOCKABLE = ~((1 << (S.SIGKILL - 1)) | (1 << (S.SIGSTOP - 1)));
@@ -73,7 +74,8 @@ function kill(k: Kernel, t: Task, pid: number, sig: number): number {
 function rtSigsuspend(t: Task, maskAddr: number, size: number): Promise<number> {
   if (size !== 8) throw new SyscallError(EINVAL);
   const m: [number, number] = [t.as.read32(maskAddr) & UNBLOCKABLE, t.as.read32(maskAddr + 4)];
-  t.savedMask = t.sigmask;
+  // A sigsuspend restarted after a stop keeps the mask saved the first time.
+  t.savedMask ??= t.sigmask;
   t.sigmask = m;
   return interruptible(t, new Promise<number>(() => {}));
 }
@@ -115,6 +117,8 @@ export const signalSyscalls: SyscallTable = {
     t.as.write32(set + 4, hi & t.sigmask[1]);
     return 0;
   },
+  [N.NR_signalfd4]: (k, t, fd, mask, size, flags) => signalfd4(k, t, fd, mask, size, flags),
+  [N.NR_signalfd]: (k, t, fd, mask, size) => signalfd4(k, t, fd, mask, size, 0),
   [N.NR_sigreturn]: (k, t) => sigreturn(k, t, false),
   [N.NR_rt_sigreturn]: (k, t) => sigreturn(k, t, true),
 };
