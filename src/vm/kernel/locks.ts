@@ -1,11 +1,11 @@
 import { F_RDLCK, F_UNLCK, F_WRLCK } from './abi/net.js';
 import type { FileSystem, Inode } from '../fs/types.js';
 import type { OpenFile } from './files.js';
-import { TASK_ZOMBIE, type Task } from './task.js';
+import type { Process, Task } from './task.js';
 
 /**
  * Advisory file locks, as Linux keeps them (fs/locks.c):
- * - POSIX record locks (fcntl F_SETLK…): owned by a process, byte ranges,
+ * - POSIX record locks (fcntl F_SETLK…): owned by a process (all its threads), byte ranges,
  *   merged and split per owner, all dropped when the process closes ANY
  *   descriptor of the file or exits;
  * - open file description locks (F_OFD_SETLK…): the same ranges, owned by
@@ -19,7 +19,7 @@ import { TASK_ZOMBIE, type Task } from './task.js';
 export type LockType = typeof F_RDLCK | typeof F_WRLCK;
 
 export interface Lock {
-  owner: Task | OpenFile;
+  owner: Process | OpenFile;
   /** Record locks (POSIX and OFD) versus flock(2). */
   space: 'record' | 'flock';
   type: LockType;
@@ -46,8 +46,8 @@ function locksOf(ino: Inode, create: boolean): InodeLocks | null {
   return l ?? null;
 }
 
-function isTask(o: Task | OpenFile): o is Task {
-  return 'pid' in o;
+function isProcess(o: Process | OpenFile): o is Process {
+  return 'tgid' in o;
 }
 
 function changed(l: InodeLocks): void {
@@ -67,7 +67,7 @@ export function conflicting(ino: Inode, want: Lock): Lock | null {
   const l = locksOf(ino, false);
   if (l === null) return null;
   // A process that exited without closing (it always closes: belt and braces) holds nothing.
-  l.locks = l.locks.filter((x) => !isTask(x.owner) || x.owner.state !== TASK_ZOMBIE);
+  l.locks = l.locks.filter((x) => !isProcess(x.owner) || !x.owner.exited);
   for (const x of l.locks) {
     if (x.space !== want.space || x.owner === want.owner) continue;
     if (x.start >= want.end || want.start >= x.end) continue;
@@ -77,7 +77,7 @@ export function conflicting(ino: Inode, want: Lock): Lock | null {
 }
 
 /** Remove `owner`'s locks over [start, end) in `space`, splitting those that stick out. */
-function carve(l: InodeLocks, owner: Task | OpenFile, space: Lock['space'], start: number, end: number): void {
+function carve(l: InodeLocks, owner: Process | OpenFile, space: Lock['space'], start: number, end: number): void {
   const out: Lock[] = [];
   for (const x of l.locks) {
     if (x.owner !== owner || x.space !== space || x.start >= end || start >= x.end) {
@@ -122,8 +122,8 @@ export function applyLock(ino: Inode, want: Omit<Lock, 'type'> & { type: number 
 export function releasePosixLocks(t: Task, ino: Inode | null): void {
   if (ino === null) return;
   const l = locksOf(ino, false);
-  if (l === null || !l.locks.some((x) => x.owner === t)) return;
-  l.locks = l.locks.filter((x) => x.owner !== t);
+  if (l === null || !l.locks.some((x) => x.owner === t.proc)) return;
+  l.locks = l.locks.filter((x) => x.owner !== t.proc);
   changed(l);
 }
 
@@ -138,32 +138,32 @@ export function releaseFileLocks(f: OpenFile): void {
 }
 
 /** POSIX lock owners blocked in F_SETLKW, and the owner they wait for (deadlock detection). */
-const waitingFor = new Map<Task, Task>();
+const waitingFor = new Map<Process, Process>();
 
 /**
  * Whether `t` waiting for `holder` closes a cycle of processes waiting for
  * each other's POSIX locks (posix_locks_deadlock: F_SETLKW fails with EDEADLK).
  */
 export function wouldDeadlock(t: Task, holder: Lock['owner']): boolean {
-  let x: Task | OpenFile | undefined = holder;
-  for (let depth = 0; depth < 10 && x !== undefined && isTask(x); depth++) {
-    if (x === t) return true;
+  let x: Process | OpenFile | undefined = holder;
+  for (let depth = 0; depth < 10 && x !== undefined && isProcess(x); depth++) {
+    if (x === t.proc) return true;
     x = waitingFor.get(x);
   }
   return false;
 }
 
 /** Record (or with null clear) that `t` waits for a lock `holder` has. */
-export function setWaiting(t: Task, holder: Task | null): void {
-  if (holder === null) waitingFor.delete(t);
-  else waitingFor.set(t, holder);
+export function setWaiting(t: Task, holder: Process | null): void {
+  if (holder === null) waitingFor.delete(t.proc);
+  else waitingFor.set(t.proc, holder);
 }
 
-export function isTaskOwner(o: Lock['owner']): o is Task {
-  return isTask(o);
+export function isProcessOwner(o: Lock['owner']): o is Process {
+  return isProcess(o);
 }
 
 /** l_pid of a lock F_GETLK reports: the owning process, or -1 for an open-file lock. */
 export function lockPid(x: Lock): number {
-  return isTask(x.owner) ? x.owner.pid : -1;
+  return isProcess(x.owner) ? x.owner.tgid : -1;
 }

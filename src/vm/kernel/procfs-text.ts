@@ -74,7 +74,7 @@ export function statLine(k: Kernel, t: Task): string {
   const [tty, tpgid] = ttyNr(t);
   const f: (string | number)[] = [
     t.pid, `(${t.comm})`, stateLetter(t), t.ppid, t.pgid, t.sid, tty, tpgid, 0x400000,
-    0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 1, 0, start, virtualBytes(t), residentPages(t), 4294967295,
+    0, 0, 0, 0, 0, 0, 0, 0, 20, 0, t.proc.threads.size || 1, 0, start, virtualBytes(t), residentPages(t), 4294967295,
     0, 0, 0, 0, 0, sigmaskDec([0, 0]), sigmaskDec(t.sigmask), sigmaskDec(ignored), sigmaskDec(caught), 0, 0, 0, 17, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, t.state === TASK_ZOMBIE ? t.waitStatus : 0,
   ];
@@ -95,7 +95,7 @@ export function statusText(t: Task): string {
   const rss = residentPages(t);
   const lines = [
     `Name:\t${t.comm}`, `Umask:\t${t.umask.toString(8).padStart(4, '0')}`, `State:\t${stateName[stateLetter(t)]}`,
-    `Tgid:\t${t.pid}`, 'Ngid:\t0', `Pid:\t${t.pid}`, `PPid:\t${t.ppid}`, 'TracerPid:\t0',
+    `Tgid:\t${t.tgid}`, 'Ngid:\t0', `Pid:\t${t.pid}`, `PPid:\t${t.ppid}`, 'TracerPid:\t0',
     `Uid:\t${t.uid}\t${t.euid}\t${t.suid}\t${t.euid}`, `Gid:\t${t.gid}\t${t.egid}\t${t.sgid}\t${t.egid}`,
     `FDSize:\t${Math.max(64, t.fds.length)}`, `Groups:\t${t.groups.join(' ')}${t.groups.length ? ' ' : ''}`,
   ];
@@ -104,7 +104,7 @@ export function statusText(t: Task): string {
       `RssAnon:\t${kb(rss)}`, 'RssFile:\t       0 kB', 'RssShmem:\t       0 kB', `VmData:\t${kb(vm)}`, 'VmStk:\t     132 kB', 'VmExe:\t       0 kB',
       'VmLib:\t       0 kB', 'VmPTE:\t       0 kB', 'VmSwap:\t       0 kB');
   }
-  lines.push('Threads:\t1', 'SigQ:\t0/31760', `SigPnd:\t${sigmaskHex([0, 0])}`, `ShdPnd:\t${sigmaskHex(pendingMask(t))}`,
+  lines.push(`Threads:\t${t.proc.threads.size || 1}`, 'SigQ:\t0/31760', `SigPnd:\t${sigmaskHex([0, 0])}`, `ShdPnd:\t${sigmaskHex(pendingMask(t))}`,
     `SigBlk:\t${sigmaskHex(t.sigmask)}`, `SigIgn:\t${sigmaskHex(ignored)}`, `SigCgt:\t${sigmaskHex(caught)}`,
     'CapInh:\t0000000000000000', `CapPrm:\t${t.euid === 0 ? '000001ffffffffff' : '0000000000000000'}`,
     `CapEff:\t${t.euid === 0 ? '000001ffffffffff' : '0000000000000000'}`, 'CapBnd:\t000001ffffffffff', 'CapAmb:\t0000000000000000',

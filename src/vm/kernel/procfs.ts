@@ -70,7 +70,8 @@ export class ProcFs implements FileSystem {
         { name: 'self', ino: 2, type: DT_LNK },
         ...Object.keys(files).map((name, i) => ({ name, ino: 10 + i, type: DT_REG })),
         { name: 'sys', ino: 3, type: DT_DIR },
-        ...[...k.tasks.values()].map((t) => ({ name: String(t.pid), ino: this.pidIno(t.pid, 0), type: DT_DIR })),
+        // Processes (their leaders), zombies included as ps expects; threads only under task/.
+        ...[...k.tasks.values()].filter((t) => t.isLeader).map((t) => ({ name: String(t.pid), ino: this.pidIno(t.pid, 0), type: DT_DIR })),
       ],
       child: (name, caller) => {
         // The pid is taken at lookup: the walk that follows may await, and other tasks run meanwhile.
@@ -120,15 +121,15 @@ export class ProcFs implements FileSystem {
       }),
     };
     const dirIno = this.pidIno(pid, 0);
-    // task/: the threads of the process; one per process until threads exist.
+    // task/: the threads of the process, each a directory like the process's own.
     entries.task = new ProcInode(this, this.pidIno(pid, 14), S_IFDIR | 0o555, {
       kind: 'dir',
       list: () => [
         { name: '.', ino: this.pidIno(pid, 14), type: DT_DIR },
         { name: '..', ino: dirIno, type: DT_DIR },
-        { name: String(pid), ino: dirIno, type: DT_DIR },
+        ...[...task.proc.threads].map((th) => ({ name: String(th.pid), ino: this.pidIno(th.pid, 0), type: DT_DIR })),
       ],
-      child: (name) => (name === String(pid) ? this.pidDir(pid) : null),
+      child: (name) => ([...task.proc.threads].some((th) => String(th.pid) === name) ? this.pidDir(Number(name)) : null),
     });
     for (const e of Object.values(entries)) e.owner = task;
     const dir = new ProcInode(this, dirIno, S_IFDIR | 0o555, {

@@ -46,7 +46,7 @@ function need<T>(f: T | undefined): T {
 
 /** The directory a new name goes in; creating there needs write and search permission (unless `later`). */
 async function parentOf(k: Kernel, t: Task, dirfd: number, path: string, later = false) {
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(p.kind === 'root' ? EEXIST : EEXIST);
   if (!later && t.euid !== 0) {
     // A name that exists is EEXIST whatever the directory's permissions (filename_create looks it up first).
@@ -115,7 +115,7 @@ async function mknodAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode
 
 async function unlinkAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(flags & S.AT_REMOVEDIR ? (p.kind === 'dot' ? EINVAL : 39 /* ENOTEMPTY */) : EISDIR);
   if (t.euid !== 0) checkRemove(t, p.parent, await existing(p.parent, p.name));
   const fs = writableFs(p.parent.fs);
@@ -131,8 +131,8 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
   if (flags !== 0) throw new SyscallError(flags & ~7 ? EINVAL : ENOSYS);
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
-  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
+  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if (a.kind !== 'normal' || b.kind !== 'normal') throw new SyscallError(a.kind === 'root' || b.kind === 'root' ? 16 /* EBUSY */ : EINVAL);
   if (a.parent.fs !== b.parent.fs) throw new SyscallError(EXDEV);
   if (t.euid !== 0) {
@@ -147,7 +147,7 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
 async function linkAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: number, newAddr: number, flags: number): Promise<number> {
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if ((target.mode & S_IFMT) === S_IFDIR) throw new SyscallError(EPERM);
   const p = await parentOf(k, t, nd, newPath);
   if (p.parent.fs !== target.fs) throw new SyscallError(EXDEV);
@@ -175,7 +175,7 @@ async function inodeAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, foll
   }
   const path = pathArg(t, pathAddr);
   if (path === '' && emptyPath) return inodeAt(k, t, dirfd, 0, follow, true);
-  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
 }
 
 async function setattr(ino: Inode, t: Task, attrs: SetAttr): Promise<number> {

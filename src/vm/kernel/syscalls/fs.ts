@@ -16,6 +16,7 @@ import { fcntlExtra } from './io.js';
 import { DevFs } from '../../fs/devfs.js';
 import { DeviceFile } from '../devices.js';
 import { sendSignal } from './signal.js';
+import { retryWhenReady } from '../signals.js';
 import { absolutePath, type Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { bytesToString, encodeString, type SyscallTable } from './types.js';
@@ -53,7 +54,7 @@ async function lookupAt(k: Kernel, t: Task, dirfd: number, path: string, follow:
     return ino;
   }
   if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) path = t.exePath;
-  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
 }
 
 function writeStat64(t: Task, addr: number, st: Stat): void {
@@ -188,6 +189,8 @@ function doRead(t: Task, fd: number, buf: number, count: number, pos: number | n
   if (f instanceof SocketFile) f.waitHook = (p) => interruptible(t, p);
   if (count < 0) throw new SyscallError(EINVAL);
   if (count === 0) return 0;
+  // eventfd, timerfd…: the file says EAGAIN, the call waits for readiness (signals.ts retryWhenReady).
+  if (f.waitsByPoll) return retryWhenReady(t, f, () => copyOut(t, buf, f.read(Math.min(count, 1 << 24), pos) as Uint8Array));
   const r = f.read(Math.min(count, 1 << 24), pos);
   if (r instanceof Promise) return r.then((data) => copyOut(t, buf, data));
   return copyOut(t, buf, r);
@@ -205,6 +208,7 @@ function doWrite(k: Kernel, t: Task, fd: number, buf: number, count: number, pos
   if (f instanceof SocketFile) f.waitHook = (p) => interruptible(t, p);
   if (count < 0) throw new SyscallError(EINVAL);
   const data = t.as.read(buf, count);
+  if (f.waitsByPoll) return retryWhenReady(t, f, () => f.write(data, pos) as number);
   return f.write(data, pos);
 }
 

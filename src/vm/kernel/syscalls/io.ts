@@ -6,7 +6,7 @@ import { S_IFMT, S_IFREG, type Inode } from '../../fs/types.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile, type OpenFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
-import { applyLock, conflicting, isTaskOwner, lockPid, locksChanged, setWaiting, wouldDeadlock, type Lock } from '../locks.js';
+import { applyLock, conflicting, isProcessOwner, lockPid, locksChanged, setWaiting, wouldDeadlock, type Lock } from '../locks.js';
 import { PipeReadEnd, PipeWriteEnd } from '../pipe.js';
 import { interruptible } from '../signals.js';
 import { SocketFile } from '../socket.js';
@@ -141,7 +141,7 @@ async function recordLock(t: Task, e: FdEntry, cmd: number, arg: number, lay: Fl
   if (rawLen < 0) [start, end] = [start + rawLen, start];
   if (start < 0) throw new SyscallError(EINVAL);
   const ino = lockInode(f);
-  const want = { owner: ofd ? f : t, space: 'record' as const, type, start, end };
+  const want = { owner: ofd ? f : t.proc, space: 'record' as const, type, start, end };
   const getlk = cmd === S.F_GETLK || cmd === S.F_GETLK64 || cmd === NET.F_OFD_GETLK;
   if (getlk) {
     if (type === NET.F_UNLCK) throw new SyscallError(EINVAL);
@@ -173,7 +173,7 @@ async function recordLock(t: Task, e: FdEntry, cmd: number, arg: number, lay: Fl
     if (c === null) return 0;
     if (!wait) throw new SyscallError(EAGAIN);
     // Only POSIX locks (owned by processes) can be proven to deadlock.
-    if (!ofd && isTaskOwner(c.owner)) {
+    if (!ofd && isProcessOwner(c.owner)) {
       if (wouldDeadlock(t, c.owner)) throw new SyscallError(EDEADLK);
       setWaiting(t, c.owner);
     }

@@ -34,7 +34,7 @@ function registryOf(k: Kernel): SocketRegistry {
 }
 
 function credOf(t: Task): Cred {
-  return { pid: t.pid, uid: t.euid, gid: t.egid };
+  return { pid: t.tgid, uid: t.euid, gid: t.egid };
 }
 
 function sockFile(t: Task, fd: number): SocketFile {
@@ -148,7 +148,7 @@ async function bind(k: Kernel, t: Task, fd: number, addr: number, len: number): 
     return 0;
   }
   const dir = a.path.startsWith('/') ? t.root : t.cwd;
-  const p = await resolveParent(t.root, dir, a.path, { mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+  const p = await resolveParent(t.root, dir, a.path, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(EADDRINUSE);
   checkPermission(t, p.parent, MAY_WRITE | MAY_EXEC);
   const fs = p.parent.fs;
@@ -175,7 +175,7 @@ async function lookupBound(k: Kernel, t: Task, a: Exclude<UnixAddress, null>, ty
   let target: UnixSocket | undefined;
   if (a.kind === 'abstract') target = reg.findAbstract(a.name);
   else {
-    const ino = await resolve(t.root, a.path.startsWith('/') ? t.root : t.cwd, a.path, { followLast: true, mounts: k.mounts, caller: t.pid, checkSearch: searchCheck(t) });
+    const ino = await resolve(t.root, a.path.startsWith('/') ? t.root : t.cwd, a.path, { followLast: true, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
     if ((ino.mode & S_IFMT) !== S_IFSOCK) throw new SyscallError(ECONNREFUSED);
     checkPermission(t, ino, MAY_WRITE);
     target = reg.findInode(ino.fs, ino.ino);
