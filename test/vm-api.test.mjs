@@ -116,3 +116,12 @@ test('commands get the login environment of their user, with env entries over it
   assert.equal(text(u.stdout), '1234\n55\n');
   vm.stop();
 });
+
+test('/tmp keeps its files across commands: one tmpfs, not a new one per spawned process', async () => {
+  const { vm } = await boot();
+  await vm.exec(['/bin/sh', '-c', 'echo one > /tmp/a'], { env: ENV });
+  await vm.exec(['/bin/sh', '-c', 'echo two > /tmp/b'], { env: ENV });
+  const r = await vm.exec(['/bin/sh', '-c', 'cat /tmp/a /tmp/b; busybox grep -c " /tmp " /proc/mounts'], { env: ENV });
+  assert.equal(text(r.stdout), 'one\ntwo\n1\n');
+  vm.stop();
+});

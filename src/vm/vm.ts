@@ -108,6 +108,8 @@ export class Vm {
     const console = new CallbackConsole(() => {}, () => {});
     const commit = pdisk ? () => pdisk.commit() : undefined;
     const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, commit });
+    // /tmp is a tmpfs and /dev, /proc are mounted: files the host writes land where programs look.
+    await kernel.mountFilesystems();
     return new Vm(kernel, root, kernel.attachTerminal(opts.terminal));
   }
 

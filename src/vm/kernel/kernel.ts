@@ -186,11 +186,11 @@ export class Kernel implements InterruptHost {
   }
 
   /**
-   * Create a process with no parent running `path` (resolved in the image):
-   * the first one, or another started by the host (a second command next to
-   * a shell, whose status the host collects with run()).
+   * devfs on /dev, procfs on /proc and the tmpfs mounts, where the image has
+   * the directories; idempotent. spawn() does it; a host that touches files
+   * before the first process (the element's writeFile) calls it first.
    */
-  async spawn(path: string, argv: string[], envp: string[], cwdPath = '/', opts: SpawnOptions = {}): Promise<Task> {
+  async mountFilesystems(): Promise<void> {
     this.rootInode = await this.opts.root.root();
     // devfs on /dev when the image has the directory (as Debian's does).
     try {
@@ -213,6 +213,15 @@ export class Kernel implements InterruptHost {
       // No /proc directory in the image.
     }
     await mountTmpfs(this);
+  }
+
+  /**
+   * Create a process with no parent running `path` (resolved in the image):
+   * the first one, or another started by the host (a second command next to
+   * a shell, whose status the host collects with run()).
+   */
+  async spawn(path: string, argv: string[], envp: string[], cwdPath = '/', opts: SpawnOptions = {}): Promise<Task> {
+    await this.mountFilesystems();
     let cwd: Inode;
     try {
       cwd = await resolve(this.rootInode, this.rootInode, cwdPath, { followLast: true, mounts: this.mounts });
