@@ -196,6 +196,23 @@ describe('<web-vm>', () => {
     ok(/No such file/.test(gone.stderr), `after reset(): ${gone.stderr}`);
   });
 
+  it('asks navigator.storage.persist() when it has a persist-key, and not without one', async () => {
+    const storage = navigator.storage;
+    const original = storage.persist;
+    let calls = 0;
+    storage.persist = async () => (calls++, true);
+    try {
+      const plain = track(mount({ 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'memory-mb': '32', loading: 'eager' }));
+      await plain.ready;
+      equal(calls, 0, 'no persist() without a persist-key');
+      const kept = track(mount({ 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'persist-key': uniqueKey('ask'), 'memory-mb': '32', loading: 'eager' }));
+      await kept.ready;
+      equal(calls, 1, 'persist() asked once for the persist-key');
+    } finally {
+      storage.persist = original;
+    }
+  });
+
   it('a different persist-key starts from the pristine image', async () => {
     const el = track(mount({ 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'persist-key': uniqueKey('other'), 'memory-mb': '32', loading: 'eager' }));
     equal((await el.exec('/bin/busybox cat /root/kept.txt')).exitCode, 1, 'no file from another key');
