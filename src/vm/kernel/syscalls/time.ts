@@ -1,4 +1,4 @@
-import { EINVAL } from '../abi/errno.js';
+import { EINTR, EINVAL } from '../abi/errno.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
@@ -28,7 +28,8 @@ export function clockMs(k: Kernel, clk: number): number {
   throw new SyscallError(EINVAL);
 }
 
-function writeTimespec(t: Task, addr: number, ms: number, wide: boolean): void {
+/** Write `ms` as a struct timespec (32-bit, or 64-bit for the *_time64 calls). */
+export function writeTimespec(t: Task, addr: number, ms: number, wide: boolean): void {
   const sec = Math.floor(ms / 1000);
   const nsec = Math.floor((ms - sec * 1000) * 1e6);
   if (wide) {
@@ -59,16 +60,34 @@ export function readTimespecMs(t: Task, addr: number, wide: boolean): number {
   return sec * 1000 + nsec / 1e6;
 }
 
-function sleep(k: Kernel, t: Task, ms: number): Promise<number> {
-  // A signal ends the sleep early with EINTR (nanosleep(2)).
-  return interruptible(t, new Promise((r) => k.setTimer(() => r(0), ms)));
+/**
+ * Sleep until `due` (monotonic ms). A signal ends the sleep early with EINTR (nanosleep(2)),
+ * writing the time left to `rem` (0: none); if the call is restarted instead (the task was
+ * stopped and continued), it sleeps only until the same deadline, as Linux's restart block does.
+ */
+function sleepUntil(k: Kernel, t: Task, due: number, rem: number, wide: boolean): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const done = new Promise<number>((r) => (timer = k.setTimer(() => r(0), due - k.monotonic())));
+  return interruptible(t, done).catch((e: unknown) => {
+    if (timer !== null) k.clearTimer(timer);
+    if (e instanceof SyscallError && e.errno === EINTR) {
+      if (rem !== 0) writeTimespec(t, rem, Math.max(0, due - k.monotonic()), wide);
+      t.restartBlock = () => sleepUntil(k, t, due, rem, wide);
+    }
+    throw e;
+  });
 }
 
-function clockNanosleep(k: Kernel, t: Task, clk: number, flags: number, req: number, wide: boolean): Promise<number> {
+function clockNanosleep(k: Kernel, t: Task, clk: number, flags: number, req: number, rem: number, wide: boolean): Promise<number> {
   const ms = readTimespecMs(t, req, wide);
   const TIMER_ABSTIME = 1;
-  const wait = flags & TIMER_ABSTIME ? ms - clockMs(k, clk) : ms;
-  return sleep(k, t, wait);
+  if (flags & TIMER_ABSTIME) {
+    // An absolute sleep is simply run again when restarted (-ERESTARTNOHAND), and has no `rem`.
+    const now = clockMs(k, clk);
+    return interruptible(t, new Promise((r) => k.setTimer(() => r(0), ms - now)));
+  }
+  clockMs(k, clk);
+  return sleepUntil(k, t, k.monotonic() + ms, rem, wide);
 }
 
 /**
@@ -161,9 +180,9 @@ export const timeSyscalls: SyscallTable = {
     if (p !== 0) t.as.write32(p, sec);
     return sec;
   },
-  [N.NR_nanosleep]: (k, t, req) => sleep(k, t, readTimespecMs(t, req, false)),
-  [N.NR_clock_nanosleep]: (k, t, clk, flags, req) => clockNanosleep(k, t, clk, flags, req, false),
-  [N.NR_clock_nanosleep_time64]: (k, t, clk, flags, req) => clockNanosleep(k, t, clk, flags, req, true),
+  [N.NR_nanosleep]: (k, t, req, rem) => sleepUntil(k, t, k.monotonic() + readTimespecMs(t, req, false), rem, false),
+  [N.NR_clock_nanosleep]: (k, t, clk, flags, req, rem) => clockNanosleep(k, t, clk, flags, req, rem, false),
+  [N.NR_clock_nanosleep_time64]: (k, t, clk, flags, req, rem) => clockNanosleep(k, t, clk, flags, req, rem, true),
   [N.NR_times]: (k, t, buf) => {
     const ticks = Math.floor((k.monotonic() - k.bootMs) / 10);
     if (buf !== 0) {
