@@ -69,7 +69,7 @@ static const char *const names[] = {"nanosleep", "clock_nanosleep", "poll", "sel
 #define NCALLS 6
 /* Restarted with its deadline (a restart block) rather than with a timeout written back. */
 #define KEEPS_DEADLINE(i) ((i) < 3)
-#define STOP_AT_MS 200
+#define STOP_AT_MS 300
 #define STOPPED_MS 300
 #define WAIT_MS 600
 
@@ -114,7 +114,7 @@ static void restart_after_stop(void) {
     const char *verdict = "failed";
     if (WIFEXITED(st) && WEXITSTATUS(st) != 255) {
       long long took = WEXITSTATUS(st) * 10LL;
-      verdict = took < expect - 30 ? "too short" : took >= expect + 150 ? "too long" : "as expected";
+      verdict = took < expect - 30 ? "too short" : took >= expect + 250 ? "too long" : "as expected";
     }
     printf("%s stopped and continued: %s\n", names[i], verdict);
   }
@@ -133,6 +133,20 @@ static const char *left_ok(long long left) {
   return left > TIMEOUT_MS - 30 - MARGIN_MS && left < TIMEOUT_MS - 20 ? "plausible" : "wrong";
 }
 
+/*
+ * r = call, with SIGALRM due about 30 ms into it. On a loaded host the alarm can land before the
+ * call has begun (at the return from setitimer); then try again with a later one, so that the call
+ * is always the thing the signal interrupts.
+ */
+#define ALARMED(r, call)              \
+  for (int ms_ = 30;; ms_ *= 2) {     \
+    int before_ = alarms;             \
+    arm(ms_);                         \
+    if (alarms != before_) continue; \
+    r = (call);                       \
+    break;                            \
+  }
+
 static void eintr_with_handler(int flags) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -142,13 +156,12 @@ static void eintr_with_handler(int flags) {
   const char *how = flags ? "SA_RESTART handler" : "handler";
 
   struct ts32 req = {0, TIMEOUT_MS * 1000000L}, rem = {-1, -1};
-  arm(30);
-  long r = syscall(SYS_nanosleep, &req, &rem);
+  long r = 0;
+  ALARMED(r, syscall(SYS_nanosleep, &req, &rem));
   printf("%s: nanosleep %ld %s, rem %s\n", how, r, r ? strerror(errno) : "", left_ok(rem.sec * 1000LL + rem.nsec / 1000000));
 
   rem.sec = rem.nsec = -1;
-  arm(30);
-  r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &req, &rem);
+  ALARMED(r, syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &req, &rem));
   printf("%s: clock_nanosleep %ld %s, rem %s\n", how, r, r ? strerror(errno) : "", left_ok(rem.sec * 1000LL + rem.nsec / 1000000));
 
   struct timespec abs;
@@ -157,35 +170,30 @@ static void eintr_with_handler(int flags) {
   if (abs.tv_nsec >= 1000000000L) abs.tv_sec++, abs.tv_nsec -= 1000000000L;
   struct ts32 absreq = {abs.tv_sec, abs.tv_nsec};
   rem.sec = rem.nsec = 12345;
-  arm(30);
-  r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &absreq, &rem);
+  ALARMED(r, syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &absreq, &rem));
   printf("%s: absolute clock_nanosleep %ld %s, rem untouched %d\n", how, r, r ? strerror(errno) : "", rem.sec == 12345 && rem.nsec == 12345);
 
   int p[2];
   pipe(p);
   struct pollfd pf = {p[0], POLLIN, 0};
-  arm(30);
-  r = syscall(SYS_poll, &pf, 1, TIMEOUT_MS);
+  ALARMED(r, syscall(SYS_poll, &pf, 1, TIMEOUT_MS));
   printf("%s: poll %ld %s\n", how, r, r < 0 ? strerror(errno) : "");
 
   fd_set rs;
   FD_ZERO(&rs);
   FD_SET(p[0], &rs);
   struct tv32 tv = {0, TIMEOUT_MS * 1000L};
-  arm(30);
-  r = syscall(SYS__newselect, p[0] + 1, &rs, NULL, NULL, &tv);
+  ALARMED(r, syscall(SYS__newselect, p[0] + 1, &rs, NULL, NULL, &tv));
   printf("%s: select %ld %s, timeval left %s\n", how, r, r < 0 ? strerror(errno) : "", left_ok(tv.sec * 1000LL + tv.usec / 1000));
 
   FD_SET(p[0], &rs);
   struct ts32 ts = {0, TIMEOUT_MS * 1000000L};
-  arm(30);
-  r = syscall(SYS_pselect6, p[0] + 1, &rs, NULL, NULL, &ts, NULL);
+  ALARMED(r, syscall(SYS_pselect6, p[0] + 1, &rs, NULL, NULL, &ts, NULL));
   printf("%s: pselect6 %ld %s, timespec left %s\n", how, r, r < 0 ? strerror(errno) : "", left_ok(ts.sec * 1000LL + ts.nsec / 1000000));
 
   ts.sec = 0;
   ts.nsec = TIMEOUT_MS * 1000000L;
-  arm(30);
-  r = syscall(SYS_ppoll, &pf, 1, &ts, NULL, 8);
+  ALARMED(r, syscall(SYS_ppoll, &pf, 1, &ts, NULL, 8));
   printf("%s: ppoll %ld %s, timespec left %s\n", how, r, r < 0 ? strerror(errno) : "", left_ok(ts.sec * 1000LL + ts.nsec / 1000000));
 
   /* A wait that ends by its fd being ready also reports the time left. */

@@ -60,16 +60,23 @@ export function readTimespecMs(t: Task, addr: number, wide: boolean): number {
   return sec * 1000 + nsec / 1e6;
 }
 
+/** An interruptible sleep of `ms`; its host timer goes when a signal ends it early. */
+function sleepFor(k: Kernel, t: Task, ms: number): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const done = new Promise<number>((r) => (timer = k.setTimer(() => r(0), ms)));
+  return interruptible(t, done).catch((e: unknown) => {
+    if (timer !== null) k.clearTimer(timer);
+    throw e;
+  });
+}
+
 /**
  * Sleep until `due` (monotonic ms). A signal ends the sleep early with EINTR (nanosleep(2)),
  * writing the time left to `rem` (0: none); if the call is restarted instead (the task was
  * stopped and continued), it sleeps only until the same deadline, as Linux's restart block does.
  */
 function sleepUntil(k: Kernel, t: Task, due: number, rem: number, wide: boolean): Promise<number> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const done = new Promise<number>((r) => (timer = k.setTimer(() => r(0), due - k.monotonic())));
-  return interruptible(t, done).catch((e: unknown) => {
-    if (timer !== null) k.clearTimer(timer);
+  return sleepFor(k, t, due - k.monotonic()).catch((e: unknown) => {
     if (e instanceof SyscallError && e.errno === EINTR) {
       if (rem !== 0) writeTimespec(t, rem, Math.max(0, due - k.monotonic()), wide);
       t.restartBlock = () => sleepUntil(k, t, due, rem, wide);
@@ -83,8 +90,7 @@ function clockNanosleep(k: Kernel, t: Task, clk: number, flags: number, req: num
   const TIMER_ABSTIME = 1;
   if (flags & TIMER_ABSTIME) {
     // An absolute sleep is simply run again when restarted (-ERESTARTNOHAND), and has no `rem`.
-    const now = clockMs(k, clk);
-    return interruptible(t, new Promise((r) => k.setTimer(() => r(0), ms - now)));
+    return sleepFor(k, t, ms - clockMs(k, clk));
   }
   clockMs(k, clk);
   return sleepUntil(k, t, k.monotonic() + ms, rem, wide);
