@@ -7,7 +7,7 @@
 // the native run, and `<tree>` is stripped from native output. Both sides get
 // the same environment (C locale, UTC; the image has no /etc/localtime).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,7 +45,8 @@ const hostArg = (a) => (a.startsWith('/') && existsSync(join(tree, a.split('/')[
 function runNative(args, cwd = '/') {
   return exec(busybox, args.map(hostArg), { cwd: join(tree, cwd), env: ENV }).then((r) => ({
     ...r,
-    stdout: r.stdout.split(tree).join(''),
+    // pwd prints the resolved path when .cache/images is a symlink (git worktrees share one cache).
+    stdout: r.stdout.split(tree).join('').split(realpathSync(tree)).join(''),
   }));
 }
 

@@ -41,5 +41,24 @@ test('gcc compiles hello.c and the program runs', { timeout: TIMEOUT }, () =>
 test('python3: integers, floats, json, a module from the standard library', { timeout: TIMEOUT }, () =>
   same('python3 -c "import sys, math, json, hashlib; print(sys.version_info[:3], math.factorial(30), 1/7, json.dumps({\'a\': [1, 2.5]}), hashlib.sha1(b\'x\').hexdigest())"'));
 
+test('python3: threads with locks and conditions, an epoll selector over a pipe, subprocess with pipes', { timeout: TIMEOUT }, () =>
+  same(`python3 - <<'PY'
+import os, selectors, subprocess, threading
+lock = threading.Lock(); cond = threading.Condition(lock); total = []
+def work(i):
+    for _ in range(200):
+        with lock: total.append(i)
+    with cond: cond.notify_all()
+ts = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(len(total), sum(total), threading.active_count())
+sel = selectors.DefaultSelector(); r, w = os.pipe(); sel.register(r, selectors.EVENT_READ, 'pipe')
+threading.Thread(target=lambda: os.write(w, b'x')).start()
+print(type(sel).__name__, [(k.data, m) for k, m in sel.select(timeout=10)], os.read(r, 1), sel.select(timeout=0))
+p = subprocess.run(['/bin/sh', '-c', 'echo out; echo err >&2; exit 3'], capture_output=True)
+print(p.returncode, p.stdout, p.stderr)
+PY`));
+
 test('perl and vim', { timeout: TIMEOUT }, () =>
   same('perl -e \'print join(",", map { $_ * $_ } 1..10), "\\n"; printf("%.6f\\n", atan2(1, 1) * 4)\'; vim --version | head -1'));

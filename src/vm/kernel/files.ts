@@ -1,6 +1,6 @@
 import { EBADF, EINVAL, EISDIR, ENOTDIR, EROFS, ESPIPE } from './abi/errno.js';
 import { O_ACCMODE, O_APPEND, O_RDONLY } from './abi/structs.js';
-import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, type DirEntry, type Inode, type Stat } from '../fs/types.js';
+import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type DirEntry, type Inode, type Stat } from '../fs/types.js';
 import type { Console } from './console.js';
 import { SyscallError } from './errors.js';
 
@@ -52,12 +52,47 @@ export abstract class OpenFile {
   pollChange(): Promise<void> {
     return new Promise(() => {});
   }
+  /**
+   * Files whose read/write never wait themselves but throw EAGAIN when not
+   * ready (eventfd, timerfd): the system call then waits on pollChange(),
+   * interruptibly, and tries again unless O_NONBLOCK (retryWhenReady).
+   */
+  get waitsByPoll(): boolean {
+    return false;
+  }
+  /** epoll_ctl refuses files that cannot report readiness (regular files, directories): EPERM. */
+  get pollable(): boolean {
+    return true;
+  }
+}
+
+/** The waiters of one readiness queue (a file's pollChange()). */
+export class WaitQueue {
+  private waiters: (() => void)[] = [];
+  wait(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+  wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
+
+/** Stat of an anonymous-inode file (eventfd, timerfd, epoll: anon_inode_inode, mode 0600, no type bits). */
+export function anonStat(ino: number): Stat {
+  return {
+    dev: 0xd, ino, mode: 0o600, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 4096, blocks: 0,
+    atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, ctimeSec: 0, ctimeNsec: 0,
+  };
 }
 
 export const POLLIN = 1;
 export const POLLOUT = 4;
 export const POLLERR = 8;
 export const POLLHUP = 16;
+/** The peer shut down writing (sockets; epoll's EPOLLRDHUP, poll's POLLRDHUP). */
+export const POLLRDHUP = 0x2000;
 
 /** A file or directory of a filesystem. */
 export class InodeFile extends OpenFile {
@@ -73,6 +108,10 @@ export class InodeFile extends OpenFile {
   }
   override inode(): Inode {
     return this.ino;
+  }
+  override get pollable(): boolean {
+    const type = this.ino.mode & S_IFMT;
+    return type !== S_IFREG && type !== S_IFDIR;
   }
   async read(len: number, pos: number | null): Promise<Uint8Array> {
     if (!this.readable) throw new SyscallError(EBADF);

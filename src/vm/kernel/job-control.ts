@@ -2,7 +2,7 @@ import { STOP_YIELD } from '../cpu/cpu.js';
 import * as S from './abi/structs.js';
 import { CLD_CONTINUED, CLD_STOPPED } from './abi/tty.js';
 import type { Kernel } from './kernel.js';
-import { postSignal } from './signals.js';
+import { signalProcess } from './signals.js';
 import { TASK_ZOMBIE, type Task } from './task.js';
 
 /**
@@ -13,8 +13,9 @@ import { TASK_ZOMBIE, type Task } from './task.js';
  * leader's exit hanging up its terminal.
  */
 
+/** Live processes (thread group leaders; a process's threads share its ids). */
 function live(k: Kernel): Task[] {
-  return [...k.tasks.values()].filter((x) => x.state !== TASK_ZOMBIE);
+  return [...k.tasks.values()].filter((x) => x.state !== TASK_ZOMBIE && x.isLeader);
 }
 
 /**
@@ -37,7 +38,7 @@ export function signalGroup(k: Kernel, pgid: number, sig: number, from = 0): boo
   for (const x of live(k)) {
     if (x.pgid !== pgid) continue;
     any = true;
-    postSignal(k, x, sig, { code: from === 0 ? S.SI_KERNEL : S.SI_USER, a: from, b: 0 });
+    signalProcess(k, x, sig, { code: from === 0 ? S.SI_KERNEL : S.SI_USER, a: from, b: 0 });
   }
   return any;
 }
@@ -46,7 +47,7 @@ function notifyParent(k: Kernel, t: Task, code: number, status: number): void {
   const parent = k.tasks.get(t.ppid);
   if (!parent || parent.state === TASK_ZOMBIE) return;
   const act = parent.sigactions.get(S.SIGCHLD);
-  if (!act || (act.flags & S.SA_NOCLDSTOP) === 0) postSignal(k, parent, S.SIGCHLD, { code, a: t.pid, b: t.uid, c: status });
+  if (!act || (act.flags & S.SA_NOCLDSTOP) === 0) signalProcess(k, parent, S.SIGCHLD, { code, a: t.tgid, b: t.uid, c: status });
   const w = parent.childWaiters;
   parent.childWaiters = [];
   for (const f of w) f();
@@ -57,7 +58,8 @@ export function stopTask(k: Kernel, t: Task, sig: number): void {
   if (t.stopped || t.state === TASK_ZOMBIE) return;
   t.stopped = true;
   t.jobReport = sig;
-  if (k.current === t) k.cpu.stop = STOP_YIELD;
+  // Every thread of the process stops (t.stopped is the process's); the running one yields now.
+  if (k.current !== null && k.current.proc === t.proc) k.cpu.stop = STOP_YIELD;
   notifyParent(k, t, CLD_STOPPED, sig);
 }
 
@@ -78,7 +80,7 @@ export function continueTask(k: Kernel, t: Task): void {
  */
 export function jobControlExit(k: Kernel, t: Task): void {
   const tty = t.ctty;
-  if (tty !== null && t.pid === t.sid && tty.session === t.sid) {
+  if (tty !== null && t.tgid === t.sid && tty.session === t.sid) {
     const fg = tty.pgrp;
     tty.session = 0;
     tty.pgrp = 0;
@@ -91,7 +93,7 @@ export function jobControlExit(k: Kernel, t: Task): void {
   // Its own group, and its children's groups (their parent link leaves with it). Called once `t`
   // is a zombie, so it no longer counts as anyone's parent.
   const groups = new Set<number>([t.pgid]);
-  for (const c of k.tasks.values()) if (c.ppid === t.pid && c.state !== TASK_ZOMBIE && c.sid === t.sid) groups.add(c.pgid);
+  for (const c of k.tasks.values()) if (c.ppid === t.tgid && c.isLeader && c.state !== TASK_ZOMBIE && c.sid === t.sid) groups.add(c.pgid);
   for (const g of groups) {
     if (!isOrphanedPgrp(k, g, t)) continue;
     if (!live(k).some((x) => x.pgid === g && x.stopped)) continue;

@@ -21,25 +21,38 @@ import { ConsoleFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE, TASK_ZOMBIE } from './task.js';
 import { futexWake } from './syscalls/futex.js';
-import { deliverPending, hasDeliverable, isBlocked, postSignal } from './signals.js';
-import { NR_ioctl, NR_read, NR_readv, NR_restart_syscall, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+import { rssKb } from './syscalls/rusage.js';
+import { deliverPending, hasDeliverable, isBlocked, postSignal, signalProcess } from './signals.js';
+import { releaseRobustList } from './syscalls/futex.js';
+import { NR_futex, NR_futex_time64, NR_ioctl, NR_read, NR_readv, NR_restart_syscall, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
 import { jobControlExit, signalGroup } from './job-control.js';
 import { Tty } from './tty.js';
 import { PtyTable, TtyFile } from './tty-file.js';
 import type { TerminalHost, TerminalInput } from './terminal.js';
 
 /** Calls restarted after a handler with SA_RESTART (signal(7) "Interruption of system calls"). */
-const RESTARTABLE = new Set([NR_read, NR_readv, NR_wait4, NR_waitpid, NR_waitid, NR_write, NR_writev, NR_ioctl]);
+const RESTARTABLE = new Set([NR_read, NR_readv, NR_wait4, NR_waitpid, NR_waitid, NR_write, NR_writev, NR_ioctl, NR_futex, NR_futex_time64]);
+
+/**
+ * Whether the interrupted call in `regs` restarts after an SA_RESTART handler.
+ * A futex wait with a timeout answers -ERESTART_RESTARTBLOCK, which becomes
+ * EINTR whenever a handler runs (kernel/futex/waitwake.c, arch/x86/kernel/signal.c).
+ */
+function restartsAfterHandler(nr: number, regs: Int32Array): boolean {
+  if (!RESTARTABLE.has(nr)) return false;
+  if (nr === NR_futex || nr === NR_futex_time64) return regs[6] === 0;
+  return true;
+}
 
 /**
  * After a call was interrupted: a handler about to run decides (SA_RESTART, for the calls signal(7)
  * lists); with no handler (the task was stopped, or the signal was ignored meanwhile) the call is
  * restarted transparently, as Linux's -ERESTARTSYS does.
  */
-function restartRequested(t: Task): boolean {
-  for (const sig of t.pending.keys()) {
+function restartRequested(t: Task, regs: Int32Array): boolean {
+  for (const sig of [...t.pending.keys(), ...t.proc.sharedPending.keys()]) {
     const a = t.sigactions.get(sig);
-    if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0 && RESTARTABLE.has(t.syscallNr);
+    if (a && a.handler > 1 && !isBlocked(t, sig)) return (a.flags & SA_RESTART) !== 0 && restartsAfterHandler(t.syscallNr, regs);
   }
   // Only an EINTR a signal caused (not one a failing call reports).
   return t.interrupted || t.stopped;
@@ -271,16 +284,30 @@ export class Kernel implements InterruptHost {
     const from = viaProc ? (viaProc[1] === 'self' ? t : this.tasks.get(Number(viaProc[1]))) : undefined;
     const exePath = from ? from.exePath : absolutePath(t.cwdPath, path);
     const { as, img } = await loadExecutable(t, ino, from ? exePath : path, first);
+    // Past the point of no return: the other threads die, and a non-leader takes over the pid (de_thread).
+    if (!first) this.deThread(t);
     const random = new Uint8Array(16);
     this.random(random);
     const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, random });
     if (this.loaded === t) this.loaded = null;
     const old = t.as;
     if (this.cpu.as === old) this.cpu.setAddressSpace(as);
-    if (old !== as && !first) old.destroy();
+    if (old !== as && !first) this.releaseVm(old);
     t.as = as;
     t.exePath = exePath;
     t.cmdline = argv.slice();
+    // A vfork parent resumes once its child has its own memory (vfork(2)).
+    t.proc.vforkDone?.();
+    t.comm = exePath.slice(exePath.lastIndexOf('/') + 1).slice(0, 15);
+    // execve(2): handled signals revert to the default, the alternate stack, robust list,
+    // clear-tid word and POSIX timers are gone; ignored signals, the mask and pending ones stay.
+    for (const [sig, a] of t.sigactions) if (a.handler > 1) t.sigactions.delete(sig);
+    t.altStack = null;
+    t.fpuStack.length = 0;
+    t.clearChildTid = 0;
+    t.robustList = 0;
+    for (const x of t.proc.posixTimers.values()) x.dispose();
+    t.proc.posixTimers.clear();
     const r = t.regs;
     r.fill(0);
     r[4] = sp;
@@ -299,7 +326,9 @@ export class Kernel implements InterruptHost {
   /** Run the scheduler until `main` exits. */
   async run(main: Task): Promise<ExitInfo> {
     let sliceStart = this.monotonic();
-    while (main.state !== TASK_ZOMBIE) {
+    // The process, not its first thread: the leader may exit before the others, or be replaced by exec.
+    const proc = main.proc;
+    while (!proc.exited) {
       if (this.stopped) throw new VmError('internal', 'the VM was stopped');
       if (this.storageFailure !== null) throw this.storageFailure;
       const t = this.pickRunnable();
@@ -316,15 +345,28 @@ export class Kernel implements InterruptHost {
       }
       this.switchTo(t);
       // Signals are acted on on the way back to user mode.
-      if (t.pending.size !== 0 && (deliverPending(this, t), t.state !== TASK_RUNNABLE || t.stopped)) continue;
+      if ((t.pending.size !== 0 || t.proc.sharedPending.size !== 0) && (deliverPending(this, t), t.state !== TASK_RUNNABLE || t.stopped)) continue;
+      const began = (this.sliceBegan = this.monotonic());
       const r = this.cpu.run(SLICE);
       if (r === RUN_FAULT) this.handleFault(t, this.cpu.fault!);
-      if (this.monotonic() - sliceStart > YIELD_MS) {
+      const ended = this.monotonic();
+      // CPU time per thread (getrusage, times, CLOCK_*_CPUTIME_ID): the wall time of its slices.
+      t.cpuMs += ended - began;
+      this.sliceBegan = -1;
+      if (ended - sliceStart > YIELD_MS) {
         await yieldToHost();
         sliceStart = this.monotonic();
       }
     }
-    return { code: main.exitCode, signal: main.termSignal, status: main.termSignal ? 128 + main.termSignal : main.exitCode };
+    return { code: proc.exitCode, signal: proc.termSignal, status: proc.termSignal ? 128 + proc.termSignal : proc.exitCode };
+  }
+
+  /** When the running slice began (monotonic ms), -1 between slices. */
+  private sliceBegan = -1;
+
+  /** CPU time `t` has used in the slice running now (not yet in t.cpuMs). */
+  runningMs(t: Task): number {
+    return this.current === t && this.sliceBegan >= 0 ? this.monotonic() - this.sliceBegan : 0;
   }
 
   private rr = 0;
@@ -365,7 +407,7 @@ export class Kernel implements InterruptHost {
     t.syscallNr = nr;
     // /proc/self names the caller. (Two tasks resolving /proc/self across an
     // await of each other's calls could see the other's pid: rare, accepted.)
-    if (this.procfs !== null) this.procfs.currentPid = t.pid;
+    if (this.procfs !== null) this.procfs.currentPid = t.tgid;
     const h = SYSCALLS[nr];
     let r: number | Promise<number>;
     if (h === undefined) {
@@ -385,7 +427,7 @@ export class Kernel implements InterruptHost {
     if (typeof r === 'number') {
       if (t.state === TASK_RUNNABLE) s[R_EAX] = r;
       // A signal became deliverable (kill to self, unblocked by sigprocmask): return to the scheduler.
-      if (t.pending.size !== 0 && hasDeliverable(t)) cpu.stop = STOP_YIELD;
+      if ((t.pending.size !== 0 || t.proc.sharedPending.size !== 0) && hasDeliverable(t)) cpu.stop = STOP_YIELD;
       return;
     }
     // The call may have ended the task (a signal's default action) before returning.
@@ -409,7 +451,7 @@ export class Kernel implements InterruptHost {
     const regs = this.regsOf(t);
     regs[R_EAX] = v;
     // Interrupted by a signal whose handler asked for SA_RESTART: run the call again after it.
-    const restart = v === -EINTR && restartRequested(t);
+    const restart = v === -EINTR && restartRequested(t, regs);
     t.interrupted = false;
     if (restart) {
       // A call that left a restart block carries on through restart_syscall (-ERESTART_RESTARTBLOCK).
@@ -439,7 +481,7 @@ export class Kernel implements InterruptHost {
 
   /** End every task still alive and cancel host timers (after the first process exited). */
   shutdown(): void {
-    for (const t of this.tasks.values()) if (t.state !== TASK_ZOMBIE) this.exitTask(t, 0, SIGKILL);
+    for (const t of this.tasks.values()) if (t.state !== TASK_ZOMBIE && !t.proc.exited) this.exitTask(t, 0, SIGKILL);
     for (const h of this.timers) clearTimeout(h);
     this.timers.clear();
   }
@@ -463,8 +505,10 @@ export class Kernel implements InterruptHost {
   }
 
   /** fork(): a copy of `t` with copy-on-write memory and shared open files; returns 0 in the child. */
-  forkTask(t: Task): Task {
-    const child = new Task(this.nextPid++, t.pid, t.as.fork(), t.root, t.cwd);
+  forkTask(t: Task, shareVm = false): Task {
+    // CLONE_VM without CLONE_THREAD (vfork, posix_spawn): a new process on the same memory.
+    if (shareVm) this.vmSharers.set(t.as, (this.vmSharers.get(t.as) ?? 0) + 1);
+    const child = new Task(this.nextPid++, t.tgid, shareVm ? t.as : t.as.fork(), t.root, t.cwd);
     child.regs.set(this.regsOf(t));
     child.regs[R_EAX] = 0;
     child.cwdPath = t.cwdPath;
@@ -481,38 +525,117 @@ export class Kernel implements InterruptHost {
     t.fds.forEach((e, fd) => {
       if (e) child.installFd(fd, e.file, e.cloexec);
     });
+    child.comm = t.comm;
+    child.altStack = t.altStack;
     this.tasks.set(child.pid, child);
     return child;
   }
 
+  /** Processes beyond the first using an address space (CLONE_VM children before their exec or exit). */
+  private readonly vmSharers = new Map<AddressSpace, number>();
+
+  /** A process stops using `as` (exec, exit): its frames go when no other process uses it. */
+  private releaseVm(as: AddressSpace): void {
+    const n = this.vmSharers.get(as) ?? 0;
+    if (n === 0) as.destroy();
+    else if (n === 1) this.vmSharers.delete(as);
+    else this.vmSharers.set(as, n - 1);
+  }
+
+  /** clone(CLONE_THREAD…): a new thread of `t`'s process, sharing everything but registers, mask and pending signals. */
+  newThread(t: Task): Task {
+    const th = new Task(this.nextPid++, t.ppid, t.as, t.root, t.cwd, t.proc);
+    th.regs.set(this.regsOf(t));
+    th.regs[R_EAX] = 0;
+    th.sigmask = [t.sigmask[0], t.sigmask[1]];
+    th.comm = t.comm;
+    this.tasks.set(th.pid, th);
+    return th;
+  }
+
+  /** execve from a thread: end its siblings; a non-leader becomes the leader, with the process's pid. */
+  private deThread(t: Task): void {
+    const p = t.proc;
+    for (const th of [...p.threads]) {
+      if (th === t) continue;
+      p.threads.delete(th);
+      p.deadThreadsCpuMs += th.cpuMs;
+      th.state = TASK_ZOMBIE;
+      th.interrupt = null;
+      th.sigWait = null;
+      if (this.loaded === th) this.loaded = null;
+      if (!th.isLeader) this.tasks.delete(th.pid);
+    }
+    if (t.isLeader) return;
+    const leaderPid = t.tgid;
+    this.tasks.delete(leaderPid);
+    this.tasks.delete(t.pid);
+    t.pid = leaderPid;
+    this.tasks.set(leaderPid, t);
+  }
+
+  /** The live thread group leader with this pid (a process), or undefined. */
+  processOf(pid: number): Task | undefined {
+    const t = this.tasks.get(pid);
+    return t && t.isLeader ? t : undefined;
+  }
+
   /** Remove a zombie once its parent has collected its status. */
   reap(t: Task): void {
-    if (t.state === TASK_ZOMBIE) this.tasks.delete(t.pid);
+    if (t.state !== TASK_ZOMBIE) return;
+    this.tasks.delete(t.pid);
+    const parent = this.tasks.get(t.ppid);
+    if (parent) {
+      // RUSAGE_CHILDREN: the reaped child's time, and that of the children it reaped.
+      parent.proc.childrenCpuMs += t.proc.cpuMs() + t.proc.childrenCpuMs;
+      parent.proc.childrenMaxRssKb = Math.max(parent.proc.childrenMaxRssKb, t.proc.maxRssKb, t.proc.childrenMaxRssKb);
+    }
   }
 
   /** After exit: orphans go to pid 1, and a parent waiting in wait4 wakes up. */
   private onExit(t: Task): void {
-    for (const c of this.tasks.values()) {
-      if (c.ppid !== t.pid) continue;
+    for (const c of [...this.tasks.values()]) {
+      if (c.ppid !== t.tgid || !c.isLeader) continue;
       c.ppid = 1;
       if (c.state === TASK_ZOMBIE && t.pid === 1) this.reap(c);
+      // prctl(PR_SET_PDEATHSIG): the child asked to hear of its parent's death.
+      else if (c.proc.pdeathSig !== 0 && c.state !== TASK_ZOMBIE) signalProcess(this, c, c.proc.pdeathSig, { code: 0, a: t.tgid });
     }
     const parent = this.tasks.get(t.ppid);
     if (parent) {
-      postSignal(this, parent, SIGCHLD, { code: t.termSignal ? (t.coreDumped ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, a: t.pid, b: t.uid, c: t.termSignal || t.exitCode });
+      signalProcess(this, parent, SIGCHLD, { code: t.termSignal ? (t.coreDumped ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, a: t.pid, b: t.uid, c: t.termSignal || t.exitCode });
       const w = parent.childWaiters;
       parent.childWaiters = [];
       for (const f of w) f();
     }
   }
 
-  /** End the thread group with an exit code or a signal. */
+  /** exit_group(), or a fatal signal: end every thread of `t`'s process with an exit code or a signal. */
   exitTask(t: Task, code: number, signal: number, core = false): void {
-    t.exitCode = code & 0xff;
-    t.termSignal = signal;
-    t.coreDumped = core;
-    t.waitStatus = signal ? signal | (core ? 0x80 : 0) : (code & 0xff) << 8;
-    // CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (set_tid_address(2)).
+    const p = t.proc;
+    if (p.exited) return;
+    if (!p.groupExiting) {
+      p.groupExiting = true;
+      p.exitCode = code & 0xff;
+      p.termSignal = signal;
+      p.coreDumped = core;
+      p.waitStatus = signal ? signal | (core ? 0x80 : 0) : (code & 0xff) << 8;
+    }
+    for (const th of [...p.threads]) if (th !== t) this.exitThread(th, code);
+    if (p.threads.has(t)) this.exitThread(t, code);
+  }
+
+  /**
+   * exit(): end one thread. Its CLONE_CHILD_CLEARTID word is zeroed and woken
+   * (set_tid_address(2)), its robust futexes are released; the last thread
+   * out ends the process: files, memory and timers go, the leader becomes
+   * the zombie the parent waits for. A leader leaving first stays, parked,
+   * as the process's pid until then (Linux's delay_group_leader).
+   */
+  exitThread(t: Task, code: number): void {
+    const p = t.proc;
+    if (!p.threads.has(t)) return;
+    if (t.robustList !== 0) releaseRobustList(t);
     if (t.clearChildTid !== 0) {
       try {
         t.as.write32(t.clearChildTid, 0);
@@ -521,19 +644,47 @@ export class Kernel implements InterruptHost {
         // The word is gone with the memory: nothing to wake.
       }
     }
-    t.state = TASK_ZOMBIE;
-    if (t.realTimer) this.clearTimer(t.realTimer.handle);
-    t.realTimer = null;
-    t.closeAllFds();
-    jobControlExit(this, t);
-    this.onExit(t);
+    p.threads.delete(t);
+    p.deadThreadsCpuMs += t.cpuMs;
+    t.cpuMs = 0;
+    t.interrupt = null;
+    t.sigWait = null;
     if (this.current === t) this.cpu.stop = STOP_YIELD;
-    if (this.loaded === t) {
-      this.loaded = null;
+    if (this.loaded === t) this.loaded = null;
+    if (p.threads.size !== 0) {
+      if (t.isLeader) {
+        // The leader's pid names the process until its last thread is gone.
+        t.threadExited = true;
+        t.state = TASK_BLOCKED;
+        t.blockedOn = null;
+      } else {
+        t.state = TASK_ZOMBIE;
+        this.tasks.delete(t.pid);
+      }
+      return;
     }
-    t.as.destroy();
+    // The last thread: the process ends, with its exit code (synchronize_group_exit, kernel/exit.c).
+    if (!p.groupExiting) {
+      p.exitCode = code & 0xff;
+      p.waitStatus = (code & 0xff) << 8;
+    }
+    t.state = TASK_ZOMBIE;
+    const leader = t.isLeader ? t : this.tasks.get(t.tgid);
+    if (!t.isLeader) this.tasks.delete(t.pid);
+    if (leader) leader.state = TASK_ZOMBIE;
+    p.exited = true;
+    if (p.realTimer) this.clearTimer(p.realTimer.handle);
+    p.realTimer = null;
+    for (const x of p.posixTimers.values()) x.dispose();
+    p.posixTimers.clear();
+    p.sharedPending.clear();
+    p.maxRssKb = Math.max(p.maxRssKb, rssKb(p.as));
+    t.closeAllFds();
+    jobControlExit(this, leader ?? t);
+    if (leader) this.onExit(leader);
+    this.releaseVm(p.as);
+    p.vforkDone?.();
   }
-
   /** Default action for a fault's signal: terminate (with "core" for the core-dumping ones). */
   private handleFault(t: Task, f: CpuFault): void {
     // Page-in on fault (DESIGN.md decision 4): a file-backed page not read yet is no error;

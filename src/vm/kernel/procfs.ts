@@ -61,7 +61,7 @@ export class ProcFs implements FileSystem {
         { name: '..', ino: 1, type: DT_DIR },
         { name: 'self', ino: 2, type: DT_LNK },
         ...Object.keys(files).map((name, i) => ({ name, ino: 10 + i, type: DT_REG })),
-        ...[...k.tasks.values()].filter((t) => t.state !== TASK_ZOMBIE).map((t) => ({ name: String(t.pid), ino: this.pidIno(t.pid, 0), type: DT_DIR })),
+        ...[...k.tasks.values()].filter((t) => t.state !== TASK_ZOMBIE && t.isLeader).map((t) => ({ name: String(t.pid), ino: this.pidIno(t.pid, 0), type: DT_DIR })),
       ],
       child: (name) => {
         if (name === 'self') return new ProcInode(this, 2, S_IFLNK | 0o777, { kind: 'link', target: () => String(this.currentPid) });
@@ -88,11 +88,12 @@ export class ProcFs implements FileSystem {
       cmdline: new ProcInode(this, this.pidIno(pid, 5), S_IFREG | 0o444, { kind: 'file', text: () => task.cmdline.map((a) => a + '\0').join('') }),
       status: new ProcInode(this, this.pidIno(pid, 6), S_IFREG | 0o444, {
         kind: 'file',
-        text: () => `Name:\t${task.exePath.split('/').pop()}\nState:\tR (running)\nTgid:\t${pid}\nPid:\t${pid}\nPPid:\t${task.ppid}\nUid:\t${task.uid}\t${task.uid}\t${task.uid}\t${task.uid}\nGid:\t${task.gid}\t${task.gid}\t${task.gid}\t${task.gid}\nThreads:\t1\n`,
+        text: () => `Name:\t${task.comm}\nState:\tR (running)\nTgid:\t${task.tgid}\nPid:\t${pid}\nPPid:\t${task.ppid}\nUid:\t${task.uid}\t${task.uid}\t${task.uid}\t${task.uid}\nGid:\t${task.gid}\t${task.gid}\t${task.gid}\t${task.gid}\nThreads:\t${task.proc.threads.size}\n`,
       }),
+      comm: new ProcInode(this, this.pidIno(pid, 10), S_IFREG | 0o644, { kind: 'file', text: () => `${task.comm}\n` }),
       stat: new ProcInode(this, this.pidIno(pid, 7), S_IFREG | 0o444, {
         kind: 'file',
-        text: () => `${pid} (${task.exePath.split('/').pop()}) R ${task.ppid} ${task.pgid} ${task.sid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0\n`,
+        text: () => `${pid} (${task.comm}) R ${task.ppid} ${task.pgid} ${task.sid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0\n`,
       }),
       fd: new ProcInode(this, this.pidIno(pid, 8), S_IFDIR | 0o500, {
         kind: 'dir',

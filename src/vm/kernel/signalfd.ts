@@ -1,97 +1,97 @@
 import { EAGAIN, EINVAL, ESPIPE } from './abi/errno.js';
+import * as E from './abi/events.js';
 import * as S from './abi/structs.js';
 import * as T from './abi/tty.js';
 import type { Stat } from '../fs/types.js';
 import { SyscallError } from './errors.js';
-import { OpenFile, POLLIN } from './files.js';
-import type { Kernel } from './kernel.js';
-import { interruptible } from './signals.js';
+import { OpenFile, POLLIN, anonStat } from './files.js';
+import { dequeueSignal, inSet, type SigInfo } from './signals.js';
 import type { Task } from './task.js';
 
 /**
- * signalfd(2): a descriptor that reads the caller's pending signals of a
- * mask (which the program keeps blocked) as signalfd_siginfo records, and
- * polls readable while one is pending. script(1) and systemd-style event
- * loops use it.
+ * signalfd(2): the signals of a mask (which the program keeps blocked)
+ * pending for the thread that made the descriptor, or for its process, read
+ * as struct signalfd_siginfo records; reading takes them off their queues,
+ * as sigwaitinfo does, and the descriptor polls readable while one is
+ * pending. (Linux reads the pending signals of whichever thread calls
+ * read(); here they are the creating thread's.) script(1) and event loops
+ * use it.
  */
-const waiters = new WeakMap<Task, (() => void)[]>();
-
-/** A signal was queued for `t` (signals.ts postSignal): wake its signalfd readers and pollers. */
-export function signalQueued(t: Task): void {
-  const w = waiters.get(t);
-  if (!w) return;
-  waiters.delete(t);
-  for (const f of w) f();
-}
-
-function nextQueued(t: Task): Promise<void> {
-  return new Promise((r) => {
-    const w = waiters.get(t) ?? [];
-    w.push(r);
-    waiters.set(t, w);
-  });
-}
-
-function inMask(mask: [number, number], sig: number): boolean {
-  return sig <= 32 ? (mask[0] & (1 << (sig - 1))) !== 0 : (mask[1] & (1 << (sig - 33))) !== 0;
-}
+let nextIno = 1;
 
 export class SignalFdFile extends OpenFile {
-  constructor(private readonly k: Kernel, private readonly owner: Task, public mask: [number, number], flags: number) {
+  private readonly ino = nextIno++;
+  constructor(private readonly owner: Task, public mask: [number, number], flags: number) {
     super(flags, 'anon_inode:[signalfd]');
   }
+  override get waitsByPoll(): boolean {
+    return true;
+  }
   stat(): Stat {
-    return {
-      dev: 0xd, ino: 1, mode: 0o600, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 4096, blocks: 0,
-      atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, ctimeSec: 0, ctimeNsec: 0,
-    };
+    return anonStat(this.ino);
   }
   override seek(): number {
     throw new SyscallError(ESPIPE);
   }
-  private pendingOf(t: Task): number[] {
-    return [...t.pending.keys()].filter((s) => inMask(this.mask, s)).sort((a, b) => a - b);
+  private hasPending(): boolean {
+    for (const q of [this.owner.pending, this.owner.proc.sharedPending]) for (const sig of q.keys()) if (inSet(this.mask, sig)) return true;
+    return false;
   }
-  override pollState(): number {
-    return this.pendingOf(this.owner).length > 0 ? POLLIN : 0;
-  }
-  override pollChange(): Promise<void> {
-    return nextQueued(this.owner);
-  }
-  async read(len: number): Promise<Uint8Array> {
-    const t = this.k.current!;
+  read(len: number): Uint8Array {
     if (len < T.SIGNALFD_SIGINFO_SIZE) throw new SyscallError(EINVAL);
-    for (;;) {
-      const sigs = this.pendingOf(t).slice(0, Math.floor(len / T.SIGNALFD_SIGINFO_SIZE));
-      if (sigs.length > 0) {
-        const out = new Uint8Array(sigs.length * T.SIGNALFD_SIGINFO_SIZE);
-        const dv = new DataView(out.buffer);
-        sigs.forEach((sig, n) => {
-          const info = t.pending.get(sig)!;
-          t.pending.delete(sig);
-          const o = n * T.SIGNALFD_SIGINFO_SIZE;
-          dv.setUint32(o + T.SSI_SIGNO, sig, true);
-          dv.setInt32(o + T.SSI_CODE, info.code, true);
-          if (sig === S.SIGSEGV || sig === S.SIGBUS || sig === S.SIGILL || sig === S.SIGFPE) dv.setUint32(o + T.SSI_ADDR, (info.a ?? 0) >>> 0, true);
-          else {
-            dv.setUint32(o + T.SSI_PID, (info.a ?? 0) >>> 0, true);
-            dv.setUint32(o + T.SSI_UID, (info.b ?? 0) >>> 0, true);
-            dv.setInt32(o + T.SSI_STATUS, info.c ?? 0, true);
-          }
-        });
-        return out;
-      }
-      if (this.flags & S.O_NONBLOCK) throw new SyscallError(EAGAIN);
-      await interruptible(t, nextQueued(t));
+    const out: Uint8Array[] = [];
+    while ((out.length + 1) * T.SIGNALFD_SIGINFO_SIZE <= len) {
+      const got = dequeueSignal(this.owner, this.mask);
+      if (got === null) break;
+      out.push(record(got[0], got[1]));
     }
+    if (out.length === 0) throw new SyscallError(EAGAIN);
+    const b = new Uint8Array(out.length * T.SIGNALFD_SIGINFO_SIZE);
+    out.forEach((r, n) => b.set(r, n * T.SIGNALFD_SIGINFO_SIZE));
+    return b;
   }
   write(): number {
     throw new SyscallError(EINVAL);
   }
+  override pollState(): number {
+    return this.hasPending() ? POLLIN : 0;
+  }
+  override pollChange(): Promise<void> {
+    return this.owner.proc.signalQueue.wait();
+  }
+}
+
+/** struct signalfd_siginfo from our siginfo words (their meaning depends on the signal and si_code, as in siginfo's union). */
+function record(sig: number, info: SigInfo): Uint8Array {
+  const b = new Uint8Array(T.SIGNALFD_SIGINFO_SIZE);
+  const dv = new DataView(b.buffer);
+  const a = (info.a ?? 0) >>> 0;
+  const v = info.b ?? 0;
+  const c = info.c ?? 0;
+  dv.setUint32(T.SSI_SIGNO, sig, true);
+  dv.setInt32(T.SSI_CODE, info.code, true);
+  if (info.code === E.SI_TIMER) {
+    dv.setUint32(E.SSI_TID, a, true);
+    dv.setUint32(E.SSI_OVERRUN, v, true);
+    dv.setInt32(E.SSI_INT, c, true);
+    dv.setUint32(E.SSI_PTR, c >>> 0, true);
+  } else if (sig === S.SIGSEGV || sig === S.SIGBUS || sig === S.SIGILL || sig === S.SIGFPE || sig === S.SIGTRAP) {
+    dv.setUint32(T.SSI_ADDR, a, true);
+  } else {
+    dv.setUint32(T.SSI_PID, a, true);
+    dv.setUint32(T.SSI_UID, v >>> 0, true);
+    if (sig === S.SIGCHLD) dv.setInt32(T.SSI_STATUS, c, true);
+    else {
+      // sigqueue's value (si_value), for SI_QUEUE and real-time signals.
+      dv.setInt32(E.SSI_INT, c, true);
+      dv.setUint32(E.SSI_PTR, c >>> 0, true);
+    }
+  }
+  return b;
 }
 
 /** signalfd4(fd, mask, sizemask, flags); fd -1 makes a new one, otherwise changes its mask. */
-export function signalfd4(k: Kernel, t: Task, fd: number, maskAddr: number, size: number, flags: number): number {
+export function signalfd4(t: Task, fd: number, maskAddr: number, size: number, flags: number): number {
   if (size !== 8 || flags & ~(T.SFD_CLOEXEC | T.SFD_NONBLOCK)) throw new SyscallError(EINVAL);
   // SIGKILL and SIGSTOP cannot be read this way (they are never queued for a program).
   const mask: [number, number] = [t.as.read32(maskAddr) & ~((1 << (S.SIGKILL - 1)) | (1 << (S.SIGSTOP - 1))), t.as.read32(maskAddr + 4)];
@@ -101,6 +101,6 @@ export function signalfd4(k: Kernel, t: Task, fd: number, maskAddr: number, size
     f.mask = mask;
     return fd;
   }
-  const file = new SignalFdFile(k, t, mask, 2 /* O_RDWR */ | (flags & T.SFD_NONBLOCK));
+  const file = new SignalFdFile(t, mask, 2 /* O_RDWR */ | (flags & T.SFD_NONBLOCK));
   return t.allocFd(file, (flags & T.SFD_CLOEXEC) !== 0);
 }

@@ -1,12 +1,13 @@
 import { S_EIP, S_FLAGS, S_LAZY_OP, S_SEG_BASE, S_SEG_SEL, SEG_CS, SEG_DS, SEG_ES, SEG_SS, USER_CS, USER_DS, X87_STATE } from '../mem/layout.js';
 import { SyscallError } from './errors.js';
 import { getFlags, materialize } from '../cpu/flags.js';
-import { EINTR } from './abi/errno.js';
+import { EAGAIN, EINTR } from './abi/errno.js';
+import { O_NONBLOCK } from './abi/structs.js';
+import type { OpenFile } from './files.js';
 import * as S from './abi/structs.js';
 import type { Kernel } from './kernel.js';
 import { TASK_BLOCKED, TASK_ZOMBIE, type Task } from './task.js';
 import { continueTask, isOrphanedPgrp, stopTask } from './job-control.js';
-import { signalQueued } from './signalfd.js';
 
 /**
  * Signal delivery (signal(7), Linux arch/x86/kernel/signal_32.c): pending
@@ -36,7 +37,7 @@ export interface SigInfo {
   c?: number;
 }
 
-function bit(sig: number): [number, number] {
+export function bit(sig: number): [number, number] {
   return sig <= 32 ? [1 << (sig - 1), 0] : [0, 1 << (sig - 33)];
 }
 
@@ -45,43 +46,142 @@ export function isBlocked(t: Task, sig: number): boolean {
   return ((t.sigmask[0] & lo) | (t.sigmask[1] & hi)) !== 0;
 }
 
-function actionOf(t: Task, sig: number): { handler: number; flags: number; restorer: number; mask: [number, number] } {
+export function actionOf(t: Task, sig: number): { handler: number; flags: number; restorer: number; mask: [number, number] } {
   return t.sigactions.get(sig) ?? { handler: SIG_DFL, flags: 0, restorer: 0, mask: [0, 0] };
 }
 
-/** Whether `t` has a pending signal it would act on now. */
+/** SIGRTMIN as the kernel counts (glibc keeps 32 and 33 for itself and calls 34 SIGRTMIN). */
+const KERNEL_SIGRTMIN = 32;
+/** Most instances of one real-time signal kept queued (a stand-in for RLIMIT_SIGPENDING). */
+const RT_QUEUE_MAX = 1024;
+const SYNCHRONOUS = new Set([S.SIGSEGV, S.SIGBUS, S.SIGILL, S.SIGTRAP, S.SIGFPE, S.SIGSYS]);
+
+function signalOrder(a: number, b: number): number {
+  const sa = SYNCHRONOUS.has(a) ? 0 : 1;
+  const sb = SYNCHRONOUS.has(b) ? 0 : 1;
+  return sa !== sb ? sa - sb : a - b;
+}
+
+/**
+ * Instances of real-time signals queued behind the one in a pending map:
+ * real-time signals queue, standard ones do not (signal(7)). Kept beside
+ * the map so the map stays "signal → the siginfo delivered next".
+ */
+const rtQueued = new WeakMap<Map<number, SigInfo>, Map<number, SigInfo[]>>();
+
+function enqueue(q: Map<number, SigInfo>, sig: number, info: SigInfo): void {
+  if (!q.has(sig)) {
+    q.set(sig, info);
+    return;
+  }
+  if (sig < KERNEL_SIGRTMIN) return;
+  let m = rtQueued.get(q);
+  if (!m) rtQueued.set(q, (m = new Map()));
+  let l = m.get(sig);
+  if (!l) m.set(sig, (l = []));
+  if (l.length < RT_QUEUE_MAX) l.push(info);
+}
+
+/** Take `sig` off the pending map `q`; the next queued instance of a real-time signal moves up. */
+export function takeSignal(q: Map<number, SigInfo>, sig: number): void {
+  q.delete(sig);
+  const l = rtQueued.get(q)?.get(sig);
+  if (l && l.length > 0) q.set(sig, l.shift()!);
+}
+
+/** Discard every pending instance of `sig` in `q` (its disposition became SIG_IGN). */
+export function discardSignal(q: Map<number, SigInfo>, sig: number): void {
+  q.delete(sig);
+  rtQueued.get(q)?.delete(sig);
+}
+
+/** Whether `sig` is in the sigset `set`. */
+export function inSet(set: [number, number], sig: number): boolean {
+  const [lo, hi] = bit(sig);
+  return ((set[0] & lo) | (set[1] & hi)) !== 0;
+}
+
+/** Whether `t` has a pending signal (its own or its process's) it would act on now. */
 export function hasDeliverable(t: Task): boolean {
   for (const sig of t.pending.keys()) if (!isBlocked(t, sig) || sig === S.SIGKILL) return true;
+  for (const sig of t.proc.sharedPending.keys()) if (!isBlocked(t, sig) || sig === S.SIGKILL) return true;
   return false;
 }
 
-/** Post `sig` to `t`: ignore it, act on it by default, or queue it for a handler. */
-export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
-  if (t.state === TASK_ZOMBIE || sig === 0) return;
-  // SIGCONT continues a stopped process whatever its disposition and discards pending stops;
-  // a stop signal discards a pending SIGCONT (kernel/signal.c prepare_signal).
-  if (sig === S.SIGCONT) {
-    for (const s of DEFAULT_STOP) t.pending.delete(s);
-    continueTask(k, t);
-  } else if (DEFAULT_STOP.has(sig)) t.pending.delete(S.SIGCONT);
+/** Whether `sig` would be thrown away on arrival at `t`: ignored, and not blocked or waited for (sig_ignored in kernel/signal.c). */
+function discarded(t: Task, sig: number): boolean {
+  if (sig === S.SIGKILL || sig === S.SIGSTOP) return false;
   const act = actionOf(t, sig);
-  if (sig !== S.SIGKILL && sig !== S.SIGSTOP) {
-    if (act.handler === SIG_IGN) return;
-    // A blocked signal is queued even when its default is to ignore it (signalfd and sigwait read it).
-    if (act.handler === SIG_DFL && DEFAULT_IGNORE.has(sig) && !isBlocked(t, sig)) return;
+  const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && DEFAULT_IGNORE.has(sig));
+  return ignored && !isBlocked(t, sig) && !(t.sigWait !== null && inSet(t.sigWait.set, sig));
+}
+
+/** A thread of `t`'s process wants `sig` now: it waits for it, or does not block it (wants_signal). */
+function wants(th: Task, sig: number): boolean {
+  if (th.threadExited || th.state === TASK_ZOMBIE) return false;
+  if (th.sigWait !== null && inSet(th.sigWait.set, sig)) return true;
+  return !isBlocked(th, sig) || sig === S.SIGKILL;
+}
+
+/**
+ * What arriving does before queueing (kernel/signal.c prepare_signal):
+ * SIGCONT continues a stopped process whatever its disposition and
+ * discards pending stops; a stop signal discards a pending SIGCONT.
+ */
+function prepare(k: Kernel, t: Task, sig: number): void {
+  const queues = [t.proc.sharedPending, ...[...t.proc.threads].map((th) => th.pending)];
+  if (sig === S.SIGCONT) {
+    for (const q of queues) for (const s of DEFAULT_STOP) discardSignal(q, s);
+    continueTask(k, t);
+  } else if (DEFAULT_STOP.has(sig)) for (const q of queues) discardSignal(q, S.SIGCONT);
+}
+
+/**
+ * A process-directed signal (kill(2), SIGCHLD, timers): queued for the
+ * process and taken by the first thread that does not block it — the one
+ * named first, else any other (complete_signal in kernel/signal.c).
+ */
+export function signalProcess(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
+  const p = t.proc;
+  if (p.exited || sig === 0) return;
+  prepare(k, t, sig);
+  if (discarded(t, sig)) return;
+  // Standard signals do not queue: one pending instance at a time.
+  enqueue(p.sharedPending, sig, info);
+  p.signalQueue.wake();
+  let target: Task | null = wants(t, sig) ? t : null;
+  if (target === null) for (const th of p.threads) if (wants(th, sig)) { target = th; break; }
+  if (target === null) return; // every thread blocks it: it stays pending
+  wakeFor(k, target, sig, p.sharedPending);
+}
+
+/** Post `sig` to the thread `t` (tkill, faults, SIGPIPE): ignore it, act on it by default, or queue it for a handler. */
+export function postSignal(k: Kernel, t: Task, sig: number, info: SigInfo = { code: S.SI_USER }): void {
+  if (t.state === TASK_ZOMBIE || t.proc.exited || sig === 0) return;
+  prepare(k, t, sig);
+  if (discarded(t, sig)) return;
+  enqueue(t.pending, sig, info);
+  t.proc.signalQueue.wake();
+  wakeFor(k, t, sig, t.pending);
+}
+
+/** `sig` is pending for `t` (in `q`): end a sigtimedwait for it, interrupt a blocking call, or act on a default action now. */
+function wakeFor(k: Kernel, t: Task, sig: number, q: Map<number, SigInfo>): void {
+  if (t.sigWait !== null && inSet(t.sigWait.set, sig)) {
+    t.sigWait.wake();
+    return;
   }
-  t.pending.set(sig, info);
-  signalQueued(t);
-  const dfl = act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP;
   // A stopped process acts on nothing but SIGKILL until continued (kernel/signal.c wants_signal).
   if (t.stopped && sig !== S.SIGKILL) return;
+  const act = actionOf(t, sig);
+  const dfl = act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP;
   if (!isBlocked(t, sig) || sig === S.SIGKILL) {
     // A task parked in an interruptible call wakes up with EINTR: the kernel restarts the call
     // unless a handler without SA_RESTART runs (kernel.ts finishSyscall), so a stopped call
     // carries on once the task is continued.
     if (t.state === TASK_BLOCKED && t.interrupt !== null) t.interrupt();
     if (dfl) {
-      t.pending.delete(sig);
+      takeSignal(q, sig);
       defaultAction(k, t, sig);
     }
   }
@@ -105,34 +205,45 @@ function defaultAction(k: Kernel, t: Task, sig: number): void {
  */
 export function deliverPending(k: Kernel, t: Task): boolean {
   let did = false;
-  for (const [sig, info] of [...t.pending]) {
-    if (t.state === TASK_ZOMBIE || t.stopped) return true;
-    if (isBlocked(t, sig) && sig !== S.SIGKILL) continue;
-    const act = actionOf(t, sig);
-    if (act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP) {
-      t.pending.delete(sig);
-      if (DEFAULT_IGNORE.has(sig)) continue;
-      defaultAction(k, t, sig);
-      if (t.stopped) return true;
-      if (t.state === TASK_ZOMBIE) return true;
-      continue;
+  // Like the kernel's exit-to-user loop, deliver every deliverable signal now: each
+  // handler's frame goes on top of the last, so the last one set up runs first.
+  for (let framed = true; framed; ) {
+    framed = false;
+    // The thread's own signals first, then the process's; in each, the synchronous (fault)
+    // signals first, then the lowest number (dequeue_signal, next_signal in kernel/signal.c).
+    const queued: [number, SigInfo, Map<number, SigInfo>][] = [];
+    for (const q of [t.pending, t.proc.sharedPending]) {
+      for (const sig of [...q.keys()].sort(signalOrder)) queued.push([sig, q.get(sig)!, q]);
     }
-    if (act.handler === SIG_IGN) {
-      t.pending.delete(sig);
-      continue;
+    for (const [sig, info, from] of queued) {
+      if (t.state === TASK_ZOMBIE || t.proc.exited || t.stopped) return true;
+      if (isBlocked(t, sig) && sig !== S.SIGKILL) continue;
+      const act = actionOf(t, sig);
+      if (act.handler === SIG_DFL || sig === S.SIGKILL || sig === S.SIGSTOP) {
+        takeSignal(from, sig);
+        if (DEFAULT_IGNORE.has(sig)) continue;
+        defaultAction(k, t, sig);
+        if (t.stopped || t.state === TASK_ZOMBIE || t.proc.exited) return true;
+        continue;
+      }
+      if (act.handler === SIG_IGN) {
+        takeSignal(from, sig);
+        continue;
+      }
+      // A handler can only be entered when the task is not inside a system call.
+      if (t.state === TASK_BLOCKED) return did;
+      takeSignal(from, sig);
+      try {
+        buildFrame(k, t, sig, info, act);
+      } catch {
+        // The frame could not be written (bad stack): SIGSEGV, like Linux's force_sigsegv.
+        k.exitTask(t, 0, S.SIGSEGV, true);
+        return true;
+      }
+      did = true;
+      framed = true;
+      break;
     }
-    // A handler can only be entered when the task is not inside a system call.
-    if (t.state === TASK_BLOCKED) return did;
-    t.pending.delete(sig);
-    try {
-      buildFrame(k, t, sig, info, act);
-    } catch {
-      // The frame could not be written (bad stack): SIGSEGV, like Linux's force_sigsegv.
-      k.exitTask(t, 0, S.SIGSEGV, true);
-      return true;
-    }
-    did = true;
-    break;
   }
   return did;
 }
@@ -302,4 +413,43 @@ export function interruptible<T>(t: Task, p: Promise<T>): Promise<T> {
       },
     );
   });
+}
+
+/**
+ * Run `attempt` (a read or write of a file that never waits itself, see
+ * OpenFile.waitsByPoll); while it says EAGAIN on a blocking descriptor,
+ * wait for the file's next readiness change (a signal ends the wait with
+ * EINTR) and try again.
+ */
+export function retryWhenReady<T>(t: Task, f: OpenFile, attempt: () => T): T | Promise<T> {
+  const again = (e: unknown): boolean => e instanceof SyscallError && e.errno === EAGAIN && (f.flags & O_NONBLOCK) === 0;
+  try {
+    return attempt();
+  } catch (e) {
+    if (!again(e)) throw e;
+  }
+  return (async () => {
+    for (;;) {
+      await interruptible(t, f.pollChange());
+      try {
+        return attempt();
+      } catch (e) {
+        if (!again(e)) throw e;
+      }
+    }
+  })();
+}
+
+/** The lowest pending signal of `t` (its own, then its process's) in `set`, taken off its queue. */
+export function dequeueSignal(t: Task, set: [number, number]): [number, SigInfo] | null {
+  for (const q of [t.pending, t.proc.sharedPending]) {
+    let best = 0;
+    for (const sig of q.keys()) if (inSet(set, sig) && (best === 0 || sig < best)) best = sig;
+    if (best !== 0) {
+      const info = q.get(best)!;
+      takeSignal(q, best);
+      return [best, info];
+    }
+  }
+  return null;
 }

@@ -348,7 +348,7 @@ export function openTerminalDevice(k: Kernel, t: Task, name: string, flags: numb
     if (pty.locked || !pty.masterOpen) throw new SyscallError(EIO);
     file = new TtyFile(k, pty.slave, keep, `/dev/${name}`, pty);
   } else return null;
-  if (!(flags & S.O_NOCTTY) && t.pid === t.sid && t.ctty === null && file.tty.session === 0) acquire(t, file.tty);
+  if (!(flags & S.O_NOCTTY) && t.tgid === t.sid && t.ctty === null && file.tty.session === 0) acquire(t, file.tty);
   return file;
 }
 
@@ -461,7 +461,7 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, req: number, arg: numb
       return 0;
     case S.TIOCSCTTY:
       if (isCtty) return 0;
-      if (t.pid !== t.sid || t.ctty !== null) throw new SyscallError(EPERM);
+      if (t.tgid !== t.sid || t.ctty !== null) throw new SyscallError(EPERM);
       if (tty.session !== 0 && tty.session !== t.sid) {
         // Stealing another session's terminal: root with arg 1 only.
         if (arg !== 1 || t.uid !== 0) throw new SyscallError(EPERM);
@@ -471,7 +471,7 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, req: number, arg: numb
       return 0;
     case S.TIOCNOTTY:
       if (!isCtty) throw new SyscallError(ENOTTY);
-      if (t.pid === t.sid) {
+      if (t.tgid === t.sid) {
         const fg = tty.pgrp;
         tty.session = 0;
         tty.pgrp = 0;

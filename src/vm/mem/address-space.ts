@@ -59,6 +59,30 @@ function protToPte(prot: number): number {
 }
 
 /**
+ * A byte per 4 KiB page of the 4 GiB space, stored a 4 MiB region (1024
+ * pages) at a time as pages are set: a flat 1 MiB array per address space
+ * would cost a fork bomb a megabyte a process.
+ */
+export class SparsePageBytes {
+  private readonly regions: (Uint8Array | undefined)[] = new Array(1024).fill(undefined);
+  get(vpn: number): number {
+    const r = this.regions[vpn >>> 10];
+    return r === undefined ? 0 : r[vpn & 1023];
+  }
+  set(vpn: number, v: number): void {
+    let r = this.regions[vpn >>> 10];
+    if (r === undefined) {
+      if (v === 0) return;
+      r = this.regions[vpn >>> 10] = new Uint8Array(1024);
+    }
+    r[vpn & 1023] = v;
+  }
+  clear(): void {
+    this.regions.fill(undefined);
+  }
+}
+
+/**
  * A guest's 4 GiB linear address space: a two-level table of 4 KiB pages
  * mapping to frames of the VM's PhysicalMemory, with permissions and
  * copy-on-write. Frames are attached lazily on first touch (demand zero).
@@ -66,7 +90,7 @@ function protToPte(prot: number): number {
 export class AddressSpace {
   private readonly dirs: (Int32Array | undefined)[] = new Array(1024).fill(undefined);
   /** Pages holding decoded code: their TLB write entries are withheld. */
-  readonly codePages = new Uint8Array(1 << 20);
+  readonly codePages = new SparsePageBytes();
   codeWatcher: CodeWatcher | null = null;
   /** Whether this space is the one loaded in the TLB. */
   active = false;
@@ -149,14 +173,14 @@ export class AddressSpace {
         pte &= ~PTE_COW;
         this.setPte(vpn, pte);
       }
-      if (this.codePages[vpn] !== 0) {
-        this.codePages[vpn] = 0;
+      if (this.codePages.get(vpn) !== 0) {
+        this.codePages.set(vpn, 0);
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
       }
     }
     const base = phys.frameAddr(pte >>> PAGE_SHIFT);
     if (this.active) {
-      const writable = (pte & (PTE_WRITE | PTE_COW)) === PTE_WRITE && this.codePages[vpn] === 0;
+      const writable = (pte & (PTE_WRITE | PTE_COW)) === PTE_WRITE && this.codePages.get(vpn) === 0;
       this.tlb.fill(vpn, base, writable);
     }
     return base;
@@ -164,8 +188,8 @@ export class AddressSpace {
 
   /** Record that decoded code came from page `vpn`: writes there must take the slow path. */
   markCode(vpn: number): void {
-    if (this.codePages[vpn] === 0) {
-      this.codePages[vpn] = 1;
+    if (this.codePages.get(vpn) === 0) {
+      this.codePages.set(vpn, 1);
       if (this.active) this.tlb.dropWrite(vpn);
     }
   }
@@ -218,8 +242,8 @@ export class AddressSpace {
         this.partial.delete(vpn);
       }
       this.flushPage(vpn);
-      if (this.codePages[vpn] !== 0) {
-        this.codePages[vpn] = 0;
+      if (this.codePages.get(vpn) !== 0) {
+        this.codePages.set(vpn, 0);
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
       }
     }
@@ -236,8 +260,8 @@ export class AddressSpace {
       const pte = this.pte(vpn);
       this.setPte(vpn, (pte & ~(PTE_READ | PTE_WRITE | PTE_EXEC)) | bits);
       this.flushPage(vpn);
-      if ((bits & PTE_EXEC) === 0 && this.codePages[vpn] !== 0) {
-        this.codePages[vpn] = 0;
+      if ((bits & PTE_EXEC) === 0 && this.codePages.get(vpn) !== 0) {
+        this.codePages.set(vpn, 0);
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
       }
     }
@@ -258,8 +282,8 @@ export class AddressSpace {
       this.setPte(vpn, (pte & 0xfff & ~(PTE_PRESENT | PTE_COW | PTE_FILE)) | (this.filePages.has(vpn) ? PTE_FILE : 0));
       this.partial.delete(vpn);
       this.flushPage(vpn);
-      if (this.codePages[vpn] !== 0) {
-        this.codePages[vpn] = 0;
+      if (this.codePages.get(vpn) !== 0) {
+        this.codePages.set(vpn, 0);
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
       }
     }
@@ -307,8 +331,8 @@ export class AddressSpace {
         }
       }
       this.flushPage(src);
-      if (this.codePages[src] !== 0) {
-        this.codePages[src] = 0;
+      if (this.codePages.get(src) !== 0) {
+        this.codePages.set(src, 0);
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(src);
       }
     }
@@ -500,6 +524,17 @@ export class AddressSpace {
     return out;
   }
 
+  /** Pages with a frame attached (the resident set, ru_maxrss / VmRSS). */
+  residentPages(): number {
+    let n = 0;
+    for (let d = 0; d < 1024; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      for (let i = 0; i < 1024; i++) if (dir[i] & PTE_PRESENT) n++;
+    }
+    return n;
+  }
+
   /** Release every frame (process exit or exec). */
   destroy(): void {
     for (let d = 0; d < 1024; d++) {
@@ -513,7 +548,7 @@ export class AddressSpace {
     }
     this.filePages.clear();
     this.partial.clear();
-    this.codePages.fill(0);
+    this.codePages.clear();
     if (this.active) this.tlb.flushAll();
   }
 
@@ -533,8 +568,8 @@ export class AddressSpace {
       this.setPte(vpn, this.pte(vpn) & ~PTE_READ | (pte & PTE_READ));
       u8.set(data.subarray(done, done + n), base + off);
       if (this.active) this.flushPage(vpn);
-      if (this.codePages[vpn] !== 0) {
-        this.codePages[vpn] = 0;
+      if (this.codePages.get(vpn) !== 0) {
+        this.codePages.set(vpn, 0);
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
       }
       done += n;
@@ -592,8 +627,8 @@ export class AddressSpace {
     const off = a & (PAGE_SIZE - 1);
     this.phys.u8.set(bytes, this.phys.frameAddr(pte >>> PAGE_SHIFT) + off);
     this.partial.get(vpn)!.fill(1, off, off + bytes.length);
-    if (this.codePages[vpn] !== 0) {
-      this.codePages[vpn] = 0;
+    if (this.codePages.get(vpn) !== 0) {
+      this.codePages.set(vpn, 0);
       if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
     }
   }

@@ -12,6 +12,7 @@ import { standardTermios } from '../tty.js';
 import { DevFs } from '../../fs/devfs.js';
 import { DeviceFile } from '../devices.js';
 import { sendSignal } from './signal.js';
+import { retryWhenReady } from '../signals.js';
 import { absolutePath, type Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { bytesToString, encodeString, type SyscallTable } from './types.js';
@@ -150,6 +151,8 @@ function doRead(t: Task, fd: number, buf: number, count: number, pos: number | n
   const f = fileOf(t, fd);
   if (count < 0) throw new SyscallError(EINVAL);
   if (count === 0) return 0;
+  // eventfd, timerfd…: the file says EAGAIN, the call waits for readiness (signals.ts retryWhenReady).
+  if (f.waitsByPoll) return retryWhenReady(t, f, () => copyOut(t, buf, f.read(Math.min(count, 1 << 24), pos) as Uint8Array));
   const r = f.read(Math.min(count, 1 << 24), pos);
   if (r instanceof Promise) return r.then((data) => copyOut(t, buf, data));
   return copyOut(t, buf, r);
@@ -166,6 +169,7 @@ function doWrite(k: Kernel, t: Task, fd: number, buf: number, count: number, pos
   if (f instanceof PipeWriteEnd) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   if (count < 0) throw new SyscallError(EINVAL);
   const data = t.as.read(buf, count);
+  if (f.waitsByPoll) return retryWhenReady(t, f, () => f.write(data, pos) as number);
   return f.write(data, pos);
 }
 

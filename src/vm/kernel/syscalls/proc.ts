@@ -27,8 +27,7 @@ function uname(t: Task, buf: number): number {
  * entries 6–8 (entry_number -1 picks a free one and reports it back).
  * arch/x86/kernel/tls.c.
  */
-function setThreadArea(k: Kernel, t: Task, uinfo: number): number {
-  const regs = k.regsOf(t);
+export function setThreadArea(t: Task, regs: Int32Array, uinfo: number): number {
   let entry = t.as.read32(uinfo + S.UD_ENTRY);
   const base = t.as.read32(uinfo + S.UD_BASE);
   const limit = t.as.read32(uinfo + S.UD_LIMIT);
@@ -74,13 +73,13 @@ function defaultLimit(res: number): [number, number] {
   }
 }
 
-function getLimit(t: Task, res: number): [number, number] {
+export function getLimit(t: Task, res: number): [number, number] {
   if (res < 0 || res >= S.RLIM_NLIMITS) throw new SyscallError(EINVAL);
   return t.rlimits.get(res) ?? defaultLimit(res);
 }
 
 function prlimit64(t: Task, pid: number, res: number, newp: number, oldp: number): number {
-  if (pid !== 0 && pid !== t.pid) throw new SyscallError(ESRCH);
+  if (pid !== 0 && pid !== t.tgid) throw new SyscallError(ESRCH);
   const cur = getLimit(t, res);
   if (oldp !== 0) {
     const b = new Uint8Array(16);
@@ -123,14 +122,14 @@ function getrandom(k: Kernel, t: Task, buf: number, len: number): number {
 
 export const procSyscalls: SyscallTable = {
   [N.NR_exit]: (k, t, code) => {
-    k.exitTask(t, code, 0);
+    k.exitThread(t, code);
     return 0;
   },
   [N.NR_exit_group]: (k, t, code) => {
     k.exitTask(t, code, 0);
     return 0;
   },
-  [N.NR_getpid]: (_k, t) => t.pid,
+  [N.NR_getpid]: (_k, t) => t.tgid,
   [N.NR_gettid]: (_k, t) => t.pid,
   [N.NR_getppid]: (_k, t) => t.ppid,
   [N.NR_getuid]: (_k, t) => t.uid,
@@ -148,16 +147,11 @@ export const procSyscalls: SyscallTable = {
     return old;
   },
   [N.NR_uname]: (_k, t, buf) => uname(t, buf),
-  [N.NR_set_thread_area]: (k, t, u) => setThreadArea(k, t, u),
+  [N.NR_set_thread_area]: (k, t, u) => setThreadArea(t, k.regsOf(t), u),
   [N.NR_get_thread_area]: (k, t, u) => getThreadArea(k, t, u),
   [N.NR_set_tid_address]: (_k, t, p) => {
     t.clearChildTid = p;
     return t.pid;
-  },
-  [N.NR_set_robust_list]: (_k, t, head, len) => {
-    if (len !== 12) throw new SyscallError(EINVAL);
-    t.robustList = head;
-    return 0;
   },
   [N.NR_prlimit64]: (_k, t, pid, res, newp, oldp) => prlimit64(t, pid, res, newp, oldp),
   [N.NR_ugetrlimit]: (_k, t, res, p) => getrlimit(t, res, p, false),
@@ -171,19 +165,7 @@ export const procSyscalls: SyscallTable = {
     return 0;
   },
   [N.NR_getrandom]: (k, t, buf, len) => getrandom(k, t, buf, len),
-  [N.NR_sched_yield]: () => 0,
-  [N.NR_sched_getaffinity]: (_k, t, _pid, size, mask) => {
-    if (size < 4) throw new SyscallError(EINVAL);
-    t.as.write32(mask, 1);
-    return 4;
-  },
   [N.NR_personality]: () => 0,
-  // getrusage: no accounting yet; a zeroed struct rusage (72 bytes on i386) is valid.
-  [N.NR_getrusage]: (_k, t, who, usage) => {
-    if (who !== 0 && who !== -1 && who !== 1) throw new SyscallError(EINVAL);
-    t.as.write(usage, new Uint8Array(72));
-    return 0;
-  },
   // sysinfo(2): uptime, RAM from memory-mb, process count.
   [N.NR_sysinfo]: (k, t, info) => {
     const b = new Uint8Array(S.SYSINFO_SIZE);

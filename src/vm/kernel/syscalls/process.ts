@@ -1,4 +1,7 @@
-import { E2BIG, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
+import { E2BIG, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
+import * as E from '../abi/events.js';
+import { getLimit, setThreadArea } from './proc.js';
+import { writeChildRusage } from './rusage.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve } from '../../fs/path.js';
@@ -13,40 +16,78 @@ import { interruptible } from '../signals.js';
 /** Processes: fork/vfork/clone (processes), execve, wait4/waitpid, pipes, process groups and sessions. */
 
 const WNOHANG = 1;
-const CLONE_VM = 0x100;
-const CLONE_THREAD = 0x10000;
-const CLONE_VFORK = 0x4000;
 /** execve argument + environment size limit (MAX_ARG_STRLEN-ish: 32 pages per string, 2 MiB total). */
 const ARG_MAX = 2 * 1024 * 1024;
 
+/** Most tasks (processes and threads) alive at once in one VM: a fork or thread bomb gets EAGAIN, the VM stays up. */
+const MAX_TASKS = 4096;
+
+/**
+ * fork/clone's limits (kernel/fork.c copy_process): the VM-wide task count
+ * (like threads-max), and RLIMIT_NPROC for the caller's user unless root.
+ */
+function checkTaskLimit(k: Kernel, t: Task): void {
+  if (k.tasks.size >= MAX_TASKS) throw new SyscallError(EAGAIN, 'too many tasks');
+  if (t.uid === 0) return;
+  const [soft] = getLimit(t, S.RLIMIT_NPROC);
+  let n = 0;
+  for (const x of k.tasks.values()) if (x.uid === t.uid && x.state !== TASK_ZOMBIE && !x.threadExited) n++;
+  if (n >= soft) throw new SyscallError(EAGAIN);
+}
+
 function fork(k: Kernel, t: Task): number {
+  checkTaskLimit(k, t);
   return k.forkTask(t).pid;
 }
 
-const CLONE_SETTLS = 0x80000;
-const CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000;
-const CLONE_CHILD_SETTID = 0x1000000;
-
-/** clone(flags, newsp, parent_tidptr, tls, child_tidptr) — i386 argument order (kernel/fork.c). */
-function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, tls: number, ctid: number): number {
-  if (flags & CLONE_THREAD) throw new SyscallError(ENOSYS, 'threads arrive with the Linux-personality issue');
-  // CLONE_VM|CLONE_VFORK (posix_spawn) runs as a fork: the child gets its own
-  // copy-on-write memory, which is indistinguishable unless the child writes
-  // to the parent's memory before exec.
-  void CLONE_VM;
-  void CLONE_VFORK;
-  if (flags & CLONE_SETTLS) throw new SyscallError(ENOSYS, 'CLONE_SETTLS without threads');
-  const child = k.forkTask(t);
+/**
+ * clone(flags, newsp, parent_tidptr, tls, child_tidptr) — the i386 argument
+ * order (kernel/fork.c); `tls` is a struct user_desc * there.
+ * With CLONE_THREAD the child is a thread sharing the whole process (glibc's
+ * pthread_create passes VM|FS|FILES|SIGHAND|THREAD|SYSVSEM together).
+ * Without it the child is a new process: on the parent's memory with
+ * CLONE_VM (posix_spawn's CLONE_VM|CLONE_VFORK: the child reports an exec
+ * failure by writing there), on a copy-on-write copy otherwise.
+ * CLONE_FILES/CLONE_FS without CLONE_THREAD copy instead of sharing.
+ */
+function clone(k: Kernel, t: Task, flags: number, stack: number, ptid: number, tls: number, ctid: number): number | Promise<number> {
+  const thread = (flags & E.CLONE_THREAD) !== 0;
+  // The combinations clone(2) refuses.
+  if (thread && !(flags & E.CLONE_SIGHAND)) throw new SyscallError(EINVAL);
+  if (flags & E.CLONE_SIGHAND && !(flags & E.CLONE_VM)) throw new SyscallError(EINVAL);
+  if (thread && !(flags & E.CLONE_VM)) throw new SyscallError(EINVAL);
+  if (flags & E.CLONE_PIDFD) throw new SyscallError(EINVAL, 'CLONE_PIDFD is not supported');
+  checkTaskLimit(k, t);
+  const shareVm = !thread && (flags & E.CLONE_VM) !== 0;
+  const child = thread ? k.newThread(t) : k.forkTask(t, shareVm);
   if (stack !== 0) child.regs[4] = stack;
-  if (flags & CLONE_PARENT_SETTID) {
+  if (flags & E.CLONE_SETTLS) {
+    try {
+      setThreadArea(t, child.regs, tls);
+    } catch (e) {
+      k.exitThread(child, 0);
+      throw e;
+    }
+  }
+  if (flags & E.CLONE_PARENT_SETTID) {
     t.as.write32(ptid, child.pid);
-    child.as.write32(ptid, child.pid);
+    if (child.as !== t.as) child.as.write32(ptid, child.pid);
   }
   // glibc's fork() passes &THREAD_SELF->tid here: the child must see its own tid.
-  if (flags & CLONE_CHILD_SETTID) child.as.write32(ctid, child.pid);
-  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
-  void tls;
+  if (flags & E.CLONE_CHILD_SETTID) child.as.write32(ctid, child.pid);
+  if (flags & E.CLONE_CHILD_CLEARTID) child.clearChildTid = ctid;
+  // CLONE_PARENT: the child is a sibling of the caller.
+  if (!thread && flags & E.CLONE_PARENT) child.ppid = t.ppid;
+  // CLONE_VFORK: the parent sleeps until the child execs or exits (not interruptible, as in Linux).
+  if (flags & E.CLONE_VFORK) {
+    const pid = child.pid;
+    return new Promise<number>((resolve) => {
+      child.proc.vforkDone = () => {
+        child.proc.vforkDone = null;
+        resolve(pid);
+      };
+    });
+  }
   return child.pid;
 }
 
@@ -96,15 +137,12 @@ async function execve(k: Kernel, t: Task, pathAddr: number, argvAddr: number, en
 }
 
 function matches(t: Task, c: Task, pid: number): boolean {
-  if (c.ppid !== t.pid) return false;
+  // Children are processes (their leaders); any thread of the parent may wait for them.
+  if (!c.isLeader || c.ppid !== t.tgid) return false;
   if (pid > 0) return c.pid === pid;
   if (pid === -1) return true;
   if (pid === 0) return c.pgid === t.pgid;
   return c.pgid === -pid;
-}
-
-function writeRusage(t: Task, addr: number): void {
-  if (addr !== 0) t.as.write(addr, new Uint8Array(72));
 }
 
 /** A child state change a wait call can report. */
@@ -139,7 +177,8 @@ function waitCore(k: Kernel, t: Task, which: (c: Task) => boolean, options: numb
   const attempt = (): number | null => {
     let any = false;
     for (const c of k.tasks.values()) {
-      if (c.ppid !== t.pid || !which(c)) continue;
+      // Children are processes (their leaders); any thread of the parent may wait for them.
+      if (!c.isLeader || c.ppid !== t.tgid || !which(c)) continue;
       any = true;
       const e = eventOf(c, options);
       if (e === null) continue;
@@ -170,7 +209,7 @@ function wait4(k: Kernel, t: Task, pid: number, status: number, options: number,
   if (options & ~(WNOHANG | T.WUNTRACED | T.WCONTINUED | T.__WNOTHREAD | T.__WALL | T.__WCLONE)) throw new SyscallError(EINVAL);
   return waitCore(k, t, (c) => matches(t, c, pid), options | T.WEXITED, (e) => {
     if (status !== 0) t.as.write32(status, e.word);
-    writeRusage(t, rusage);
+    writeChildRusage(t, e.child, rusage);
   });
 }
 
@@ -203,7 +242,7 @@ function waitid(k: Kernel, t: Task, idtype: number, id: number, infop: number, o
   };
   const r = waitCore(k, t, which, options, (e) => {
     fill(e);
-    writeRusage(t, rusage);
+    writeChildRusage(t, e.child, rusage);
   });
   // waitid returns 0, not a pid; WNOHANG with nothing to report zeroes the siginfo (si_pid 0).
   const done = (v: number): number => {
@@ -233,8 +272,8 @@ function pipe2(t: Task, fdsAddr: number, flags: number): number {
 }
 
 function target(k: Kernel, t: Task, pid: number): Task {
-  if (pid === 0 || pid === t.pid) return t;
-  const x = k.tasks.get(pid);
+  if (pid === 0 || pid === t.tgid) return t;
+  const x = k.processOf(pid);
   if (!x || x.state === TASK_ZOMBIE) throw new SyscallError(ESRCH);
   return x;
 }
@@ -242,27 +281,32 @@ function target(k: Kernel, t: Task, pid: number): Task {
 function setpgid(k: Kernel, t: Task, pid: number, pgid: number): number {
   if (pgid < 0) throw new SyscallError(EINVAL);
   const x = target(k, t, pid);
-  if (x !== t && x.ppid !== t.pid) throw new SyscallError(ESRCH);
+  if (x !== t && x.ppid !== t.tgid) throw new SyscallError(ESRCH);
   if (x.sid !== t.sid || x.pid === x.sid) throw new SyscallError(EPERM);
   // Joining another group: it must exist in the caller's session (setpgid(2) EPERM).
-  if (pgid !== 0 && pgid !== x.pid && ![...k.tasks.values()].some((y) => y.pgid === pgid && y.sid === t.sid && y.state !== TASK_ZOMBIE)) throw new SyscallError(EPERM);
-  x.pgid = pgid === 0 ? x.pid : pgid;
+  if (pgid !== 0 && pgid !== x.tgid && ![...k.tasks.values()].some((y) => y.pgid === pgid && y.sid === t.sid && y.state !== TASK_ZOMBIE)) throw new SyscallError(EPERM);
+  x.pgid = pgid === 0 ? x.tgid : pgid;
   return 0;
 }
 
 function setsid(k: Kernel, t: Task): number {
   // Not when some process (itself included) already uses its pid as a group id.
-  for (const x of k.tasks.values()) if (x.pgid === t.pid && x.state !== TASK_ZOMBIE) throw new SyscallError(EPERM);
-  t.sid = t.pid;
+  for (const x of k.tasks.values()) if (x.isLeader && x.pgid === t.tgid && x.state !== TASK_ZOMBIE) throw new SyscallError(EPERM);
+  t.sid = t.tgid;
   t.ctty = null;
-  t.pgid = t.pid;
-  return t.pid;
+  t.pgid = t.tgid;
+  return t.tgid;
 }
 
 export const processSyscalls: SyscallTable = {
   [N.NR_fork]: (k, t) => fork(k, t),
-  [N.NR_vfork]: (k, t) => fork(k, t),
+  // vfork(2): the child runs on the parent's memory (and stack) while the parent waits for its exec or exit.
+  [N.NR_vfork]: (k, t) => clone(k, t, E.CLONE_VM | E.CLONE_VFORK | S.SIGCHLD, 0, 0, 0, 0),
   [N.NR_clone]: (k, t, flags, stack, ptid, tls, ctid) => clone(k, t, flags, stack, ptid, tls, ctid),
+  // glibc tries clone3 first and falls back to clone on ENOSYS (sysdeps/unix/sysv/linux/clone-internal.c).
+  [N.NR_clone3]: () => {
+    throw new SyscallError(ENOSYS);
+  },
   [N.NR_execve]: (k, t, path, argv, envp) => execve(k, t, path, argv, envp),
   [N.NR_wait4]: (k, t, pid, status, options, rusage) => wait4(k, t, pid, status, options, rusage),
   [N.NR_waitpid]: (k, t, pid, status, options) => wait4(k, t, pid, status, options, 0),

@@ -1,9 +1,10 @@
-import { EINTR, EINVAL, ESRCH } from '../abi/errno.js';
+import { EAGAIN, EINTR, EINVAL, EPERM, ESRCH } from '../abi/errno.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
-import { interruptible, postSignal, sigreturn } from '../signals.js';
+import { dequeueSignal as dequeue, discardSignal, interruptible, postSignal, signalProcess, sigreturn, type SigInfo } from '../signals.js';
+import { readTimespecMs } from './time.js';
 import { TASK_ZOMBIE, type Task } from '../task.js';
 import type { SyscallTable } from './types.js';
 import { signalfd4 } from '../signalfd.js';
@@ -28,7 +29,10 @@ function rtSigaction(t: Task, sig: number, act: number, oact: number, size: numb
   if (next) {
     t.sigactions.set(sig, next);
     // Setting SIG_IGN discards a pending instance (POSIX).
-    if (next.handler === 1) t.pending.delete(sig);
+    if (next.handler === 1) {
+      discardSignal(t.proc.sharedPending, sig);
+      for (const th of t.proc.threads) discardSignal(th.pending, sig);
+    }
   }
   return 0;
 }
@@ -58,16 +62,98 @@ export function sendSignal(k: Kernel, t: Task, sig: number, from?: Task): number
   return 0;
 }
 
+/** kill(2): process-directed; pid > 0 names a process (or any of its threads), 0 / -pgid a group, -1 everyone but init and the caller. */
 function kill(k: Kernel, t: Task, pid: number, sig: number): number {
   if (sig < 0 || sig > 64) throw new SyscallError(EINVAL);
   const targets: Task[] = [];
-  for (const x of k.tasks.values()) {
-    if (x.state === TASK_ZOMBIE) continue;
-    if (pid > 0 ? x.pid === pid : pid === 0 ? x.pgid === t.pgid : pid === -1 ? x.pid !== 1 || x === t : x.pgid === -pid) targets.push(x);
+  if (pid > 0) {
+    const x = k.tasks.get(pid);
+    const leader = x ? k.tasks.get(x.tgid) ?? x : undefined;
+    if (leader && !leader.proc.exited) targets.push(leader);
+  } else {
+    for (const x of k.tasks.values()) {
+      if (!x.isLeader || x.proc.exited) continue;
+      if (pid === 0 ? x.pgid === t.pgid : pid === -1 ? x.tgid !== 1 && x.proc !== t.proc : x.pgid === -pid) targets.push(x);
+    }
   }
   if (targets.length === 0) throw new SyscallError(ESRCH);
-  for (const x of targets) sendSignal(k, x, sig, t);
+  for (const x of targets) signalProcess(k, x, sig, { code: S.SI_USER, a: t.tgid, b: t.uid });
   return 0;
+}
+
+/** tkill / tgkill: a signal for one thread (tgid -1: any process, for tkill). */
+function tgkill(k: Kernel, t: Task, tgid: number, tid: number, sig: number): number {
+  if (sig < 0 || sig > 64 || tid <= 0 || (tgid !== -1 && tgid <= 0)) throw new SyscallError(EINVAL);
+  const x = k.tasks.get(tid);
+  if (!x || x.proc.exited || x.threadExited || x.state === TASK_ZOMBIE || (tgid !== -1 && x.tgid !== tgid)) throw new SyscallError(ESRCH);
+  postSignal(k, x, sig, { code: S.SI_TKILL, a: t.tgid, b: t.uid });
+  return 0;
+}
+
+/** rt_sigqueueinfo / rt_tgsigqueueinfo: a signal with the caller's siginfo (si_code, si_value…). */
+function sigqueueinfo(k: Kernel, t: Task, tgid: number, tid: number, sig: number, uinfo: number): number {
+  if (sig < 0 || sig > 64) throw new SyscallError(EINVAL);
+  const code = t.as.read32(uinfo + 8);
+  // Only the kernel may claim SI_USER / kernel codes for another process (kernel/signal.c).
+  if ((code >= 0 || code === S.SI_TKILL) && tgid !== t.tgid) throw new SyscallError(EPERM);
+  const info = { code, a: t.as.read32(uinfo + 12), b: t.as.read32(uinfo + 16), c: t.as.read32(uinfo + 20) };
+  const x = k.tasks.get(tid === -1 ? tgid : tid);
+  if (!x || x.proc.exited || (tid !== -1 && x.tgid !== tgid)) throw new SyscallError(ESRCH);
+  if (tid === -1) signalProcess(k, x, sig, info);
+  else postSignal(k, x, sig, info);
+  return 0;
+}
+
+function writeSiginfo(t: Task, addr: number, sig: number, info: SigInfo): void {
+  const b = new Uint8Array(S.SIGINFO_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setInt32(0, sig, true);
+  dv.setInt32(8, info.code, true);
+  dv.setInt32(12, info.a ?? 0, true);
+  dv.setInt32(16, info.b ?? 0, true);
+  dv.setInt32(20, info.c ?? 0, true);
+  t.as.write(addr, b);
+}
+
+/**
+ * rt_sigtimedwait (sigwaitinfo, sigtimedwait, sigwait): take a pending
+ * signal of `set` without running its handler, waiting for one up to the
+ * timeout (EAGAIN); another signal's handler interrupts the wait (EINTR).
+ */
+function rtSigtimedwait(k: Kernel, t: Task, setAddr: number, infoAddr: number, ts: number, size: number, wide: boolean): number | Promise<number> {
+  if (size !== 8) throw new SyscallError(EINVAL);
+  const set: [number, number] = [t.as.read32(setAddr) & UNBLOCKABLE, t.as.read32(setAddr + 4)];
+  const ms = ts === 0 ? Infinity : readTimespecMs(t, ts, wide);
+  const take = (): number | null => {
+    const got = dequeue(t, set);
+    if (got === null) return null;
+    if (infoAddr !== 0) writeSiginfo(t, infoAddr, got[0], got[1]);
+    return got[0];
+  };
+  const now = take();
+  if (now !== null) return now;
+  if (ms === 0) throw new SyscallError(EAGAIN);
+  return (async () => {
+    const deadline = k.monotonic() + ms;
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      try {
+        const timedOut = await interruptible(
+          t,
+          new Promise<boolean>((resolve) => {
+            t.sigWait = { set, wake: () => resolve(false) };
+            if (ms !== Infinity) timer = k.setTimer(() => resolve(true), Math.max(0, deadline - k.monotonic()));
+          }),
+        );
+        const got = take();
+        if (got !== null) return got;
+        if (timedOut) throw new SyscallError(EAGAIN);
+      } finally {
+        t.sigWait = null;
+        if (timer !== null) k.clearTimer(timer);
+      }
+    }
+  })();
 }
 
 /** rt_sigsuspend: wait with a temporary mask until a handler runs; always EINTR. */
@@ -105,8 +191,12 @@ export const signalSyscalls: SyscallTable = {
   [N.NR_rt_sigprocmask]: (_k, t, how, set, oset, size) => rtSigprocmask(t, how, set, oset, size),
   [N.NR_sigaltstack]: (_k, t, ss, old) => sigaltstack(t, ss, old),
   [N.NR_kill]: (k, t, pid, sig) => kill(k, t, pid, sig),
-  [N.NR_tkill]: (k, t, tid, sig) => kill(k, t, tid > 0 ? tid : -1e9, sig),
-  [N.NR_tgkill]: (k, t, _tgid, tid, sig) => kill(k, t, tid > 0 ? tid : -1e9, sig),
+  [N.NR_tkill]: (k, t, tid, sig) => tgkill(k, t, -1, tid, sig),
+  [N.NR_tgkill]: (k, t, tgid, tid, sig) => tgkill(k, t, tgid, tid, sig),
+  [N.NR_rt_sigqueueinfo]: (k, t, tgid, sig, uinfo) => sigqueueinfo(k, t, tgid, -1, sig, uinfo),
+  [N.NR_rt_tgsigqueueinfo]: (k, t, tgid, tid, sig, uinfo) => sigqueueinfo(k, t, tgid, tid, sig, uinfo),
+  [N.NR_rt_sigtimedwait]: (k, t, set, info, ts, size) => rtSigtimedwait(k, t, set, info, ts, size, false),
+  [N.NR_rt_sigtimedwait_time64]: (k, t, set, info, ts, size) => rtSigtimedwait(k, t, set, info, ts, size, true),
   [N.NR_rt_sigsuspend]: (_k, t, mask, size) => rtSigsuspend(t, mask, size),
   [N.NR_pause]: (_k, t) => interruptible(t, new Promise<number>(() => {})),
   // The kernel restarts an interrupted call that left a restart block through this (kernel.ts
@@ -120,13 +210,13 @@ export const signalSyscalls: SyscallTable = {
   [N.NR_rt_sigpending]: (_k, t, set, size) => {
     if (size !== 8) throw new SyscallError(EINVAL);
     let lo = 0, hi = 0;
-    for (const sig of t.pending.keys()) if (sig <= 32) lo |= 1 << (sig - 1); else hi |= 1 << (sig - 33);
+    for (const sig of [...t.pending.keys(), ...t.proc.sharedPending.keys()]) if (sig <= 32) lo |= 1 << (sig - 1); else hi |= 1 << (sig - 33);
     t.as.write32(set, lo & t.sigmask[0]);
     t.as.write32(set + 4, hi & t.sigmask[1]);
     return 0;
   },
-  [N.NR_signalfd4]: (k, t, fd, mask, size, flags) => signalfd4(k, t, fd, mask, size, flags),
-  [N.NR_signalfd]: (k, t, fd, mask, size) => signalfd4(k, t, fd, mask, size, 0),
+  [N.NR_signalfd4]: (_k, t, fd, mask, size, flags) => signalfd4(t, fd, mask, size, flags),
+  [N.NR_signalfd]: (_k, t, fd, mask, size) => signalfd4(t, fd, mask, size, 0),
   [N.NR_sigreturn]: (k, t) => sigreturn(k, t, false),
   [N.NR_rt_sigreturn]: (k, t) => sigreturn(k, t, true),
 };

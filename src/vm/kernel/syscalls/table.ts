@@ -7,11 +7,14 @@ import { pollSyscalls } from './poll.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { timeSyscalls } from './time.js';
+import { rusageSyscalls } from './rusage.js';
+import { eventSyscalls } from './events.js';
+import { schedSyscalls } from './sched.js';
 import type { SyscallHandler } from './types.js';
 
 /** i386 system call number → handler. Numbers missing here answer ENOSYS. */
 export const SYSCALLS: (SyscallHandler | undefined)[] = [];
-for (const family of [fsSyscalls, fsWriteSyscalls, pollSyscalls, futexSyscalls, mmSyscalls, procSyscalls, processSyscalls, timeSyscalls, signalSyscalls]) {
+for (const family of [fsSyscalls, fsWriteSyscalls, pollSyscalls, futexSyscalls, mmSyscalls, procSyscalls, processSyscalls, timeSyscalls, signalSyscalls, rusageSyscalls, eventSyscalls, schedSyscalls]) {
   for (const [nr, h] of Object.entries(family)) {
     if (SYSCALLS[Number(nr)] !== undefined) throw new Error(`syscall ${nr} defined twice`);
     SYSCALLS[Number(nr)] = h;

@@ -3,14 +3,15 @@ import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
-import { TASK_ZOMBIE, type Task } from '../task.js';
-import { interruptible, postSignal } from '../signals.js';
+import type { Task } from '../task.js';
+import { interruptible, signalProcess } from '../signals.js';
 import { SIGALRM } from '../abi/structs.js';
 import type { SyscallTable } from './types.js';
 
 /** Clocks and sleeping. Sleeps are Promises: the task parks, nothing blocks. */
 
-export function clockMs(k: Kernel, clk: number): number {
+/** The clock `clk` in ms; the CPU-time clocks count `t`'s time (its process's, or the thread's own). */
+export function clockMs(k: Kernel, clk: number, t?: Task): number {
   switch (clk) {
     case S.CLOCK_REALTIME:
     case S.CLOCK_REALTIME_COARSE:
@@ -21,11 +22,20 @@ export function clockMs(k: Kernel, clk: number): number {
     case S.CLOCK_MONOTONIC_COARSE:
     case S.CLOCK_BOOTTIME:
     case 9: // CLOCK_BOOTTIME_ALARM
-    case S.CLOCK_PROCESS_CPUTIME_ID:
-    case S.CLOCK_THREAD_CPUTIME_ID:
       return k.monotonic() - k.bootMs + 1000;
+    case S.CLOCK_PROCESS_CPUTIME_ID:
+      if (t === undefined) break;
+      return t.proc.cpuMs() + k.runningMs(t);
+    case S.CLOCK_THREAD_CPUTIME_ID:
+      if (t === undefined) break;
+      return t.cpuMs + k.runningMs(t);
   }
   throw new SyscallError(EINVAL);
+}
+
+/** clock_getres: 1 ns for the high-resolution clocks; a tick (Debian's HZ=250: 4 ms) for the coarse ones. */
+function clockRes(clk: number): number {
+  return clk === S.CLOCK_REALTIME_COARSE || clk === S.CLOCK_MONOTONIC_COARSE ? 4 : 1e-6;
 }
 
 /** Write `ms` as a struct timespec (32-bit, or 64-bit for the *_time64 calls). */
@@ -88,11 +98,12 @@ function sleepUntil(k: Kernel, t: Task, due: number, rem: number, wide: boolean)
 function clockNanosleep(k: Kernel, t: Task, clk: number, flags: number, req: number, rem: number, wide: boolean): Promise<number> {
   const ms = readTimespecMs(t, req, wide);
   const TIMER_ABSTIME = 1;
+  if (clk === S.CLOCK_THREAD_CPUTIME_ID) throw new SyscallError(EINVAL);
   if (flags & TIMER_ABSTIME) {
     // An absolute sleep is simply run again when restarted (-ERESTARTNOHAND), and has no `rem`.
-    return sleepFor(k, t, ms - clockMs(k, clk));
+    return sleepFor(k, t, ms - clockMs(k, clk, t));
   }
-  clockMs(k, clk);
+  clockMs(k, clk, t);
   return sleepUntil(k, t, k.monotonic() + ms, rem, wide);
 }
 
@@ -108,8 +119,8 @@ function armReal(k: Kernel, t: Task, valueMs: number, intervalMs: number): [numb
   t.realTimer = null;
   if (valueMs > 0) {
     const fire = (): void => {
-      if (t.state === TASK_ZOMBIE) return;
-      postSignal(k, t, SIGALRM, { code: 0x80 /* SI_KERNEL */ });
+      if (t.proc.exited) return;
+      signalProcess(k, t, SIGALRM, { code: 0x80 /* SI_KERNEL */ });
       if (t.realTimer && t.realTimer.interval > 0) {
         t.realTimer.due = k.monotonic() + t.realTimer.interval;
         t.realTimer.handle = k.setTimer(fire, t.realTimer.interval);
@@ -151,21 +162,21 @@ export const timeSyscalls: SyscallTable = {
     return 0;
   },
   [N.NR_clock_gettime]: (k, t, clk, ts) => {
-    writeTimespec(t, ts, clockMs(k, clk), false);
+    writeTimespec(t, ts, clockMs(k, clk, t), false);
     return 0;
   },
   [N.NR_clock_gettime64]: (k, t, clk, ts) => {
-    writeTimespec(t, ts, clockMs(k, clk), true);
+    writeTimespec(t, ts, clockMs(k, clk, t), true);
     return 0;
   },
   [N.NR_clock_getres]: (k, t, clk, ts) => {
-    clockMs(k, clk);
-    if (ts !== 0) writeTimespec(t, ts, 1e-6, false);
+    clockMs(k, clk, t);
+    if (ts !== 0) writeTimespec(t, ts, clockRes(clk), false);
     return 0;
   },
   [N.NR_clock_getres_time64]: (k, t, clk, ts) => {
-    clockMs(k, clk);
-    if (ts !== 0) writeTimespec(t, ts, 1e-6, true);
+    clockMs(k, clk, t);
+    if (ts !== 0) writeTimespec(t, ts, clockRes(clk), true);
     return 0;
   },
   [N.NR_gettimeofday]: (k, t, tv, tz) => {
@@ -189,14 +200,4 @@ export const timeSyscalls: SyscallTable = {
   [N.NR_nanosleep]: (k, t, req, rem) => sleepUntil(k, t, k.monotonic() + readTimespecMs(t, req, false), rem, false),
   [N.NR_clock_nanosleep]: (k, t, clk, flags, req, rem) => clockNanosleep(k, t, clk, flags, req, rem, false),
   [N.NR_clock_nanosleep_time64]: (k, t, clk, flags, req, rem) => clockNanosleep(k, t, clk, flags, req, rem, true),
-  [N.NR_times]: (k, t, buf) => {
-    const ticks = Math.floor((k.monotonic() - k.bootMs) / 10);
-    if (buf !== 0) {
-      t.as.write32(buf, ticks);
-      t.as.write32(buf + 4, 0);
-      t.as.write32(buf + 8, 0);
-      t.as.write32(buf + 12, 0);
-    }
-    return ticks;
-  },
 };
