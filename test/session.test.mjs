@@ -52,7 +52,7 @@ const COMPARED = [
     'git',
     'rm -rf /tmp/repo && mkdir /tmp/repo && cd /tmp/repo && git init -q -b main && git config user.name "Web VM" && git config user.email user@web-vm && ' +
       'echo hello > a.txt && git add a.txt && GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z git commit -q -m "first commit" && ' +
-      'git log --oneline | wc -l && git log --oneline && git status --short | wc -l; cd; rm -rf /tmp/repo',
+      'git log --oneline | wc -l && git log --oneline | cat && git status --short | wc -l; cd; rm -rf /tmp/repo',
   ],
 ];
 
