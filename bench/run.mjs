@@ -29,8 +29,21 @@ const wanted = argv.filter((a) => !a.startsWith('--'));
 
 const sources = readdirSync(join(here, 'workloads')).filter((f) => f.endsWith('.c')).sort();
 const workloads = sources.map((f) => basename(f, '.c')).filter((n) => wanted.length === 0 || wanted.includes(n));
-if (workloads.length === 0) {
-  console.error(`bench: no workload matches ${wanted.join(', ')} (have: ${sources.join(', ')})`);
+
+/**
+ * Debian userland workloads (issue 4): each runs `/bin/bash -c CMD` in the VM
+ * on the Debian image and natively in a chroot of the same tree (as
+ * test/debian.test.mjs does), so both sides pay for the same dynamic loading.
+ */
+const DEBIAN = {
+  'deb-gcc': 'gcc -O2 -o /tmp/bench-hello hello.c && /tmp/bench-hello; rm -f /tmp/bench-hello',
+  'deb-python3': `python3 -c 'import json, hashlib; d = {str(i): i * i for i in range(20000)}; s = json.dumps(d); print(len(s), hashlib.sha256(s.encode()).hexdigest()[:16], sum(sorted(d.values())[::7]))'`,
+  'deb-bash': 'bash --login -c true && bash -i -c exit 2>/dev/null; echo ready',
+};
+const DEBIAN_ENV = ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/home/user', 'LANG=C.UTF-8', 'TZ=UTC', 'TERM=dumb'];
+const debianWanted = Object.keys(DEBIAN).filter((n) => wanted.length === 0 || wanted.includes(n));
+if (workloads.length === 0 && debianWanted.length === 0) {
+  console.error(`bench: no workload matches ${wanted.join(', ')} (have: ${sources.join(', ')}, ${Object.keys(DEBIAN).join(', ')})`);
   process.exit(1);
 }
 
@@ -123,7 +136,7 @@ const pad = (s, n) => String(s).padStart(n);
 const fmt = (x, digits = 0) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(digits));
 
 const bins = workloads.map((name) => ({ name, path: compile(name) }));
-const image = nativeOnly ? null : buildImage(bins);
+const image = nativeOnly || bins.length === 0 ? null : buildImage(bins);
 const rows = [];
 let failures = 0;
 
@@ -156,9 +169,55 @@ for (const { name, path } of bins) {
   rows.push(row);
 }
 
+/** The Debian image and its tree, or null (with a note) when it cannot be built here (needs root and a mirror). */
+async function debianImage() {
+  try {
+    const { buildDebianImage } = await import('../images/debian.mjs');
+    return buildDebianImage();
+  } catch (e) {
+    console.error(`bench: skipping the Debian workloads: ${e.message}`);
+    return null;
+  }
+}
+
+const deb = debianWanted.length ? await debianImage() : null;
+for (const name of deb ? debianWanted : []) {
+  const cmd = DEBIAN[name];
+  process.stderr.write(`bench: ${name}: native x${runs}...`);
+  let native = null;
+  for (let i = 0; i < runs; i++) {
+    const r = await timed('chroot', [deb.tree, '/usr/bin/env', '-i', ...DEBIAN_ENV, '/bin/bash', '-c', `cd /home/user && ${cmd}`]);
+    if (r.status !== 0) throw new Error(`${name}: native run exited ${r.status}: ${r.stderr}`);
+    if (!native || r.ms < native.ms) native = r;
+  }
+  const row = { name, nativeMs: native.ms };
+  if (!nativeOnly) {
+    process.stderr.write(' vm...');
+    const statsFile = join(tmpdir(), `web-vm-bench-stats-${process.pid}-${name}.json`);
+    rmSync(statsFile, { force: true });
+    const envFlags = DEBIAN_ENV.flatMap((e) => ['--env', e]);
+    const vm = await timed(process.execPath, [join(repoRoot, 'bin', 'web-vm.js'), 'run', '--image', deb.image, '--cwd', '/home/user', ...envFlags, '--', '/bin/bash', '-c', cmd], {
+      env: { ...process.env, WEB_VM_STATS: statsFile },
+      timeout: VM_TIMEOUT_MS,
+    });
+    const stats = existsSync(statsFile) ? JSON.parse(readFileSync(statsFile, 'utf8')) : null;
+    rmSync(statsFile, { force: true });
+    const ms = stats?.ms ?? vm.ms;
+    Object.assign(row, { vmMs: ms, ratio: ms / native.ms, mips: stats?.instructions != null ? stats.instructions / ms / 1000 : null, rssMiB: stats?.peakRssBytes != null ? stats.peakRssBytes / 1048576 : null });
+    if (vm.status !== 0 || vm.stdout !== native.stdout) {
+      failures++;
+      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null });
+      row.note = vm.status !== 0 ? `VM exited ${vm.status}` : 'OUTPUT DIFFERS';
+      console.error(`\nbench: ${name}: ${row.note}\n--- native stdout\n${native.stdout}--- vm stdout\n${vm.stdout}--- vm stderr\n${vm.stderr.slice(0, 4000)}`);
+    }
+  }
+  process.stderr.write(' done\n');
+  rows.push(row);
+}
+
 console.log('');
-console.log(`${'workload'.padEnd(10)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)} ${pad('beyond guest', 13)}  note`);
+console.log(`${'workload'.padEnd(11)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)} ${pad('beyond guest', 13)}  note`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(10)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)} ${pad(fmt(r.overMiB, 1), 13)}  ${r.note ?? ''}`);
+  console.log(`${r.name.padEnd(11)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)} ${pad(fmt(r.overMiB, 1), 13)}  ${r.note ?? ''}`);
 }
 process.exitCode = failures ? 1 : 0;

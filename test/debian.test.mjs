@@ -62,3 +62,58 @@ PY`));
 
 test('perl and vim', { timeout: TIMEOUT }, () =>
   same('perl -e \'print join(",", map { $_ * $_ } 1..10), "\\n"; printf("%.6f\\n", atan2(1, 1) * 4)\'; vim --version | head -1'));
+
+/** Run `script` in the VM only (for what a chroot without /proc cannot show natively). */
+async function vmOnly(script) {
+  const envFlags = ENV.flatMap((e) => ['--env', e]);
+  const vm = await run(process.execPath, [cli, 'run', '--image', image, '--cwd', '/home/user', ...envFlags, '--', '/bin/bash', '-c', script], { maxBuffer: 64 << 20, timeout: TIMEOUT }).catch((e) => e);
+  assert.equal(vm.code ?? 0, 0, `VM exited ${vm.code}: ${vm.stderr}`);
+  return vm.stdout;
+}
+
+test('python3: socketpair, AF_UNIX server, multiprocessing over a pipe and a lock, subprocess', { timeout: TIMEOUT }, () =>
+  same(`python3 -c '
+import socket, os, multiprocessing as m, subprocess
+a, b = socket.socketpair(); a.send(b"x"); print(b.recv(5))
+def f(conn): conn.send(("child", os.getppid() > 0)); conn.close()
+pa, pb = m.Pipe(); p = m.Process(target=f, args=(pb,)); p.start(); print(pa.recv()); p.join(); print("exitcode", p.exitcode)
+lock = m.Lock(); lock.acquire(); lock.release(); print("lock ok")
+print(subprocess.run(["echo", "sub"], capture_output=True).stdout)
+path = "/tmp/py-%d.sock" % os.getpid()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(path); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(path); x, _ = s.accept(); c.sendall(b"hey"); print(x.recv(10), s.getsockname() == path)
+os.unlink(path)
+'`));
+
+test('procps: ps aux and ps -ef list the tasks, pgrep finds them, free and uptime read /proc', { timeout: TIMEOUT }, async () => {
+  const out = await vmOnly('sleep 30 & SPID=$!; ps aux; echo ---; ps -ef; echo ---; pgrep -x sleep; echo $SPID; echo ---; free -k; uptime; kill $SPID; wait');
+  const [aux, ef, pg, mem] = out.split('---\n');
+  assert.match(aux, /^USER +PID %CPU %MEM +VSZ +RSS TTY +STAT START +TIME COMMAND$/m);
+  assert.match(aux, /^root +1 .* \/bin\/bash -c sleep 30/m);
+  assert.match(aux, /^root +\d+ .* S +\d\d:\d\d +0:00 sleep 30$/m);
+  assert.match(aux, /^root +\d+ .* R +\d\d:\d\d +0:00 ps aux$/m);
+  assert.match(ef, /^root +\d+ +1 +0 \d\d:\d\d \? +00:00:00 sleep 30$/m);
+  const [found, spid] = pg.trim().split('\n');
+  assert.equal(found, spid, 'pgrep -x sleep names the background sleep');
+  assert.match(mem, /^Mem: +\d+ +\d+ +\d+/m);
+  assert.match(mem, /load average: \d+\.\d\d, /);
+});
+
+test('/proc and /dev: tmpfs mounts, comm, environ, fd links, sysctls, statfs types', { timeout: TIMEOUT }, async () => {
+  const out = await vmOnly('grep -E " /tmp | /dev/shm " /proc/mounts | cut -d" " -f1-3; cat /proc/self/comm; FOO=bar cat /proc/self/environ | tr "\\0" "\\n" | grep ^FOO=; ls -l /proc/self/fd/ 2>&1 | grep -c " -> "; readlink /dev/stdin /dev/fd; cat /proc/sys/kernel/osrelease /proc/sys/kernel/hostname; uname -r -n; stat -f -c %T /tmp /dev/shm / /proc; ls /proc/$$/task');
+  const [pid] = /\n(\d+)\n?$/.exec(out)?.slice(1) ?? [];
+  assert.ok(pid, 'task/ lists the thread');
+  assert.equal(out.replace(/\n\d+\n?$/, '\n'), 'tmpfs /tmp tmpfs\ntmpfs /dev/shm tmpfs\ncat\nFOO=bar\n4\n/proc/self/fd/0\n/proc/self/fd\n6.1.0-web-vm\nweb-vm\n6.1.0-web-vm web-vm\ntmpfs\ntmpfs\next2/ext3\nproc\n'.replace('6.1.0-web-vm web-vm', 'web-vm 6.1.0-web-vm'));
+});
+
+test('magic links: /dev/stdin, /dev/fd/N (bash process substitution), /proc/self/fd/N; sethostname', { timeout: TIMEOUT }, async () => {
+  const out = await vmOnly('echo piped | cat /dev/stdin; diff <(echo a) <(echo a) && echo same; exec 5</etc/hostname; cat /proc/self/fd/5 /dev/fd/5; stat -f -c %T /dev/stdin; hostname box1 && uname -n && cat /proc/sys/kernel/hostname');
+  assert.equal(out, 'piped\nsame\nweb-vm\nweb-vm\npipefs\nbox1\nbox1\n');
+});
+
+test('--user: permissions are enforced for uid 1000 and ps shows the user', { timeout: TIMEOUT }, async () => {
+  const envFlags = ENV.flatMap((e) => ['--env', e]);
+  const script = 'id -u; ps -o user=,comm= -p $$; cat /etc/shadow 2>&1; ls /root 2>&1; touch /tmp/u && stat -c %U:%G /tmp/u; echo x > /etc/x 2>&1 || echo denied';
+  const vm = await run(process.execPath, [cli, 'run', '--image', image, '--user', 'user', '--cwd', '/home/user', ...envFlags, '--', '/bin/bash', '-c', script], { timeout: TIMEOUT }).catch((e) => e);
+  assert.equal(vm.stdout, "1000\nuser     bash\ncat: /etc/shadow: Permission denied\nls: cannot open directory '/root': Permission denied\nuser:user\ndenied\n");
+});

@@ -90,6 +90,8 @@ function build(dir, guests) {
   // Mount points: devfs (terminals, /dev/pts) and procfs (ttyname reads /proc/self/fd), as natively.
   mkdirSync(join(tmp, 'root', 'dev'));
   mkdirSync(join(tmp, 'root', 'proc'));
+  // /tmp: the VM mounts a tmpfs there (test/guest/tmpfs.c and others work in it, as natively).
+  mkdirSync(join(tmp, 'root', 'tmp'));
   let total = 0;
   for (const g of guests) {
     const out = join(binDir, g.name);
@@ -140,7 +142,7 @@ export function buildGuests() {
   const guests = listGuests();
   const files = sourceFiles();
   const hash = recipeHash(
-    'guest-v2-dev-proc',
+    'guest-v3-dev-proc-tmp',
     CFLAGS,
     PIE_CFLAGS,
     LDLIBS,

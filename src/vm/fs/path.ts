@@ -91,6 +91,8 @@ export interface WalkOptions {
    * the credentials.
    */
   checkSearch?: (dir: Inode) => void;
+  /** Pid of the process resolving (what /proc/self names), passed to FileSystem.lookup. */
+  caller?: number;
 }
 
 export interface ResolveOptions extends WalkOptions {
@@ -190,7 +192,7 @@ async function walk(
     }
     if (name.length > NAME_MAX) throw new FsError(ENAMETOOLONG, `name of ${name.length} bytes is longer than 255`);
 
-    const next = crossDown(await cur.fs.lookup(cur, name), mounts);
+    const next = crossDown(await cur.fs.lookup(cur, name, opts.caller), mounts);
     if (isLink(next) && (!isLast || followLast || mustBeDir)) {
       if (++links > MAXSYMLINKS) throw new FsError(ELOOP, `too many levels of symbolic links (more than ${MAXSYMLINKS})`);
       const target = await next.fs.readlink(next);

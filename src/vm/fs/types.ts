@@ -98,9 +98,14 @@ export interface FileSystem {
   /** Stable per-mount device number reported as st_dev. */
   readonly dev: number;
   readonly readOnly: boolean;
+  /** f_type of statfs(2) (linux/magic.h); ext2's when absent. */
+  readonly magic?: number;
   root(): Promise<Inode>;
-  /** Look `name` up in directory `dir`. Throws FsError ENOENT / ENOTDIR. */
-  lookup(dir: Inode, name: string): Promise<Inode>;
+  /**
+   * Look `name` up in directory `dir`. Throws FsError ENOENT / ENOTDIR.
+   * `caller` is the pid of the process resolving the path (procfs's "self").
+   */
+  lookup(dir: Inode, name: string, caller?: number): Promise<Inode>;
   /** Read up to `length` bytes at `offset`; shorter (possibly empty) at end of file. */
   read(file: Inode, offset: number, length: number): Promise<Uint8Array>;
   /** All entries of a directory, including "." and "..". Throws ENOTDIR. */

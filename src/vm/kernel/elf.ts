@@ -222,13 +222,18 @@ export interface StackInfo {
   execfn: string;
   uid: number;
   gid: number;
+  euid?: number;
+  egid?: number;
   random: Uint8Array;
+  /** Bytes of stack to map below STACK_TOP (RLIMIT_STACK; STACK_SIZE when absent). */
+  stackSize?: number;
 }
 
 /** Map the stack and lay out argc/argv/envp/auxv; returns the initial ESP. */
 export function buildStack(as: AddressSpace, img: LoadedImage, info: StackInfo): number {
-  as.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE);
-  as.mmapTop = STACK_TOP - STACK_SIZE - 0x100000;
+  const stack = info.stackSize ?? STACK_SIZE;
+  as.map(STACK_TOP - stack, stack, PROT_READ | PROT_WRITE);
+  as.mmapTop = STACK_TOP - Math.max(stack, STACK_SIZE) - 0x100000;
   let sp = STACK_TOP;
   const enc = (s: string): Uint8Array => {
     const b = new Uint8Array(s.length + 1);
@@ -261,9 +266,9 @@ export function buildStack(as: AddressSpace, img: LoadedImage, info: StackInfo):
     [AT_FLAGS, 0],
     [AT_ENTRY, img.progEntry ?? img.entry],
     [AT_UID, info.uid],
-    [AT_EUID, info.uid],
+    [AT_EUID, info.euid ?? info.uid],
     [AT_GID, info.gid],
-    [AT_EGID, info.gid],
+    [AT_EGID, info.egid ?? info.gid],
     [AT_SECURE, 0],
     [AT_RANDOM, random],
     [AT_HWCAP2, 0],

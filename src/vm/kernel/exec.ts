@@ -6,6 +6,7 @@ import { resolve } from '../fs/path.js';
 import { FsError, S_IFMT, S_IFREG, type Inode } from '../fs/types.js';
 import { EACCES, ELIBBAD, ENOENT } from './abi/errno.js';
 import { SIGBUS, SIGKILL } from './abi/structs.js';
+import { RLIMIT_STACK } from './abi/structs.js';
 import { DYN_BASE, ET_DYN, STACK_SIZE, STACK_TOP, elfHeadLength, elfSpan, mapElf, parseElf, type ElfImage, type LoadedImage } from './elf.js';
 import { SyscallError, VmError } from './errors.js';
 import { StorageError } from '../storage/errors.js';
@@ -34,6 +35,16 @@ async function readHead(ino: Inode, path: string): Promise<{ elf: ElfImage; size
 }
 
 /**
+ * The stack a new program gets: RLIMIT_STACK's soft limit, from 128 KiB up to
+ * 64 MiB (unlimited means the usual 8 MiB). Its pages get frames only when touched.
+ */
+export function stackBytes(t: Task): number {
+  const soft = t.rlimits.get(RLIMIT_STACK)?.[0];
+  if (soft === undefined || soft >= 0xffffffff) return STACK_SIZE;
+  return Math.min(64 << 20, Math.max(128 << 10, Math.ceil(soft / 4096) * 4096));
+}
+
+/**
  * Build a new address space holding `ino` (already checked to be an
  * executable regular file) and its interpreter, if any. The caller lays out
  * the stack (buildStack) and switches the task over.
@@ -42,7 +53,7 @@ export async function loadExecutable(t: Task, ino: Inode, path: string, first: b
   const { elf, size } = await readHead(ino, path);
   const as = new AddressSpace(t.as.phys, t.as.tlb);
   // Where mmap placements start (buildStack sets the same); the interpreter goes there too.
-  as.mmapTop = STACK_TOP - STACK_SIZE - 0x100000;
+  as.mmapTop = STACK_TOP - Math.max(stackBytes(t), STACK_SIZE) - 0x100000;
   try {
     const img = mapElf(as, elf, inodeSource(ino, path), elf.type === ET_DYN ? DYN_BASE : 0, path, size);
     as.brkStart = img.brk;

@@ -1,4 +1,5 @@
 import { Cpu, RUN_FAULT, STOP_YIELD, type InterruptHost } from '../cpu/cpu.js';
+import { MAY_EXEC, permits, searchCheck } from './perm.js';
 import { AddressSpace } from '../mem/address-space.js';
 import { CpuFault, FaultKind, Vector } from '../mem/fault.js';
 import { R_EAX, S_EIP, S_FLAGS, S_SEG_SEL, SEG_CS, STATE_BYTES, USER_CS, USER_DS } from '../mem/layout.js';
@@ -9,13 +10,16 @@ import { FsError, S_IFDIR, S_IFMT, S_IFREG, type FileSystem, type Inode } from '
 import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
-import { EACCES, EFAULT, EINTR, EIO, ENOSPC, ENOSYS } from './abi/errno.js';
+import { mountTmpfs } from './tmpfs-mounts.js';
+import { residentPages } from './procfs-text.js';
+import { EACCES, EAGAIN, EFAULT, EINTR, EIO, ENOSPC, ENOSYS } from './abi/errno.js';
+import { RLIMIT_NPROC } from './abi/structs.js';
 import { StorageError } from '../storage/errors.js';
 import { SYSCALL_NAMES } from './abi/syscalls.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_RESTART, SEGV_ACCERR, SEGV_MAPERR, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/structs.js';
 import type { Console } from './console.js';
 import { buildStack, loadElf, parseElf } from './elf.js';
-import { isNeedsPage, loadExecutable, parkForPage, retrySyscallAfterPage } from './exec.js';
+import { isNeedsPage, loadExecutable, stackBytes, parkForPage, retrySyscallAfterPage } from './exec.js';
 import { SyscallError, VmError } from './errors.js';
 import { ConsoleFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
@@ -69,6 +73,8 @@ export interface KernelOptions {
   /** Monotonic clock in ms. */
   monotonic?: () => number;
   random?: (buf: Uint8Array) => void;
+  /** Task limit (default: 2 per MiB of guest memory, 64 to 4096). */
+  maxTasks?: number;
   /** Credentials of the first process (default root). */
   uid?: number;
   gid?: number;
@@ -134,6 +140,12 @@ export class Kernel implements InterruptHost {
   /** Filesystems mounted over directories of the root (devfs on /dev…). */
   readonly mounts = new Mounts();
   procfs: ProcFs | null = null;
+  /** Mounts made after the root, devfs and proc (tmpfs…), for /proc/mounts and mountinfo. */
+  readonly mountLines: { source: string; target: string; type: string; opts: string; dev: number }[] = [];
+  /** uname(2)'s node and domain names (sethostname(2), setdomainname(2)). */
+  readonly uts = { nodename: 'web-vm', domainname: '(none)' };
+  /** Most tasks alive at once: fork past it is EAGAIN, so a fork bomb cannot take the VM down. */
+  readonly maxTasks: number;
   /** The console terminal, once a host attached one (attachTerminal). */
   consoleTty: Tty | null = null;
   /** Pseudo-terminals (/dev/pts). */
@@ -150,6 +162,7 @@ export class Kernel implements InterruptHost {
     this.monotonic = opts.monotonic ?? (() => performance.now());
     this.random = opts.random ?? ((b) => crypto.getRandomValues(b));
     this.bootMs = this.monotonic();
+    this.maxTasks = opts.maxTasks ?? Math.max(64, Math.min(4096, opts.memoryMb * 2));
   }
 
   get console(): Console {
@@ -183,6 +196,7 @@ export class Kernel implements InterruptHost {
     } catch {
       // No /proc directory in the image.
     }
+    await mountTmpfs(this);
     let cwd: Inode;
     try {
       cwd = await resolve(this.rootInode, this.rootInode, cwdPath, { followLast: true, mounts: this.mounts });
@@ -193,9 +207,10 @@ export class Kernel implements InterruptHost {
     if ((cwd.mode & S_IFMT) !== S_IFDIR) throw new VmError('not-found', `web-vm: ${cwdPath}: Not a directory`, 125);
     const as = new AddressSpace(this.phys, this.tlb);
     const t = new Task(this.nextPid++, 0, as, this.rootInode, cwd);
+    t.startMs = this.monotonic();
     t.cwdPath = cwdPath;
-    t.uid = this.opts.uid ?? 0;
-    t.gid = this.opts.gid ?? 0;
+    t.uid = t.euid = t.suid = this.opts.uid ?? 0;
+    t.gid = t.egid = t.sgid = this.opts.gid ?? 0;
     t.pgid = t.pid;
     t.sid = t.pid;
     this.installConsoleStdio(t);
@@ -264,7 +279,7 @@ export class Kernel implements InterruptHost {
   async exec(t: Task, path: string, argv: string[], envp: string[], first: boolean): Promise<void> {
     let ino: Inode;
     try {
-      ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts });
+      ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: this.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
     } catch (e) {
       if (e instanceof StorageError) throw e; // the image failed, not the path
       if (first) throw new VmError('not-found', `web-vm: ${path}: ${errText(e)}`, 127);
@@ -274,7 +289,7 @@ export class Kernel implements InterruptHost {
       if (first) throw new VmError('permission', `web-vm: ${path}: ${(ino.mode & S_IFMT) === S_IFDIR ? 'Is a directory' : 'Permission denied'}`, 126);
       throw new SyscallError(EACCES);
     }
-    if ((ino.mode & 0o111) === 0) {
+    if (!permits(t, ino, MAY_EXEC)) {
       if (first) throw new VmError('permission', `web-vm: ${path}: Permission denied`, 126);
       throw new SyscallError(EACCES);
     }
@@ -288,7 +303,7 @@ export class Kernel implements InterruptHost {
     if (!first) this.deThread(t);
     const random = new Uint8Array(16);
     this.random(random);
-    const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, random });
+    const sp = buildStack(as, img, { argv, envp, execfn: path, uid: t.uid, gid: t.gid, euid: t.euid, egid: t.egid, random, stackSize: stackBytes(t) });
     if (this.loaded === t) this.loaded = null;
     const old = t.as;
     if (this.cpu.as === old) this.cpu.setAddressSpace(as);
@@ -296,6 +311,7 @@ export class Kernel implements InterruptHost {
     t.as = as;
     t.exePath = exePath;
     t.cmdline = argv.slice();
+    t.environ = envp.slice();
     // A vfork parent resumes once its child has its own memory (vfork(2)).
     t.proc.vforkDone?.();
     t.comm = exePath.slice(exePath.lastIndexOf('/') + 1).slice(0, 15);
@@ -513,9 +529,17 @@ export class Kernel implements InterruptHost {
     child.regs[R_EAX] = 0;
     child.cwdPath = t.cwdPath;
     child.exePath = t.exePath;
+    child.cmdline = t.cmdline;
+    child.environ = t.environ;
+    child.startMs = this.monotonic();
     child.umask = t.umask;
     child.uid = t.uid;
     child.gid = t.gid;
+    child.euid = t.euid;
+    child.egid = t.egid;
+    child.suid = t.suid;
+    child.sgid = t.sgid;
+    child.groups = t.groups.slice();
     child.pgid = t.pgid;
     child.sid = t.sid;
     child.ctty = t.ctty;
@@ -706,8 +730,8 @@ export class Kernel implements InterruptHost {
         sig = SIGILL;
         break;
       case Vector.PF:
-        sig = f.kind === FaultKind.OutOfMemory ? SIGKILL : SIGSEGV;
-        if (f.kind === FaultKind.OutOfMemory) this.trace(`web-vm: out of memory: killed process ${t.pid} (raise memory-mb)`);
+        if (f.kind === FaultKind.OutOfMemory) return this.outOfMemory(t);
+        sig = SIGSEGV;
         break;
       default:
         sig = SIGSEGV;
@@ -732,6 +756,27 @@ export class Kernel implements InterruptHost {
       this.trace(`web-vm: pid ${t.pid}: fault vector ${f.vector} addr 0x${(f.addr >>> 0).toString(16)} at eip 0x${eip.toString(16)} [${bytes}] → signal ${sig}`);
     }
     this.exitTask(t, 0, sig, sig !== SIGKILL);
+  }
+
+  /**
+   * No frame for a page fault of `t`: kill the task holding the most memory
+   * (Linux's OOM killer, mm/oom_kill.c, by resident pages) with one line on the
+   * console, and let `t` retry its instruction — unless `t` was the victim.
+   */
+  private outOfMemory(t: Task): void {
+    let victim = t;
+    let most = -1;
+    for (const x of this.tasks.values()) {
+      if (x.state === TASK_ZOMBIE) continue;
+      const n = residentPages(x);
+      if (n > most) {
+        most = n;
+        victim = x;
+      }
+    }
+    const line = `web-vm: out of memory: killed process ${victim.tgid} (${victim.comm}) holding ${most * 4} kB; raise memory-mb for more\n`;
+    this.console.write(2, new TextEncoder().encode(line));
+    this.exitTask(victim, 0, SIGKILL);
   }
 
   stop(): void {

@@ -23,6 +23,8 @@ export class Pipe {
   readers = 0;
   writers = 0;
   readonly ino = nextPipeIno++;
+  /** Bytes it holds before writers wait (F_SETPIPE_SZ changes it). */
+  capacity = PIPE_CAPACITY;
   private waiters: (() => void)[] = [];
   /** Called with SIGPIPE for the writer when no reader is left (set by the kernel). */
   onBrokenPipe: ((sig: number) => void) | null = null;
@@ -76,7 +78,7 @@ export class Pipe {
         if (done > 0) return done;
         throw new SyscallError(EPIPE);
       }
-      const room = PIPE_CAPACITY - this.size;
+      const room = this.capacity - this.size;
       // Writes of at most PIPE_BUF bytes go in whole or not at all.
       const need = data.length - done <= PIPE_BUF ? data.length - done : 1;
       if (room < need) {
@@ -141,7 +143,7 @@ export class PipeReadEnd extends OpenFile {
 export class PipeWriteEnd extends OpenFile {
   override pollState(): number {
     if (this.pipe.readers === 0) return POLLERR;
-    return PIPE_CAPACITY - this.pipe.buffered >= PIPE_BUF ? POLLOUT : 0;
+    return this.pipe.capacity - this.pipe.buffered >= Math.min(PIPE_BUF, this.pipe.capacity) ? POLLOUT : 0;
   }
   override pollChange(): Promise<void> {
     return this.pipe.changed();

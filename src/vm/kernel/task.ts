@@ -2,11 +2,20 @@ import type { AddressSpace } from '../mem/address-space.js';
 import { STATE_BYTES } from '../mem/layout.js';
 import type { Inode } from '../fs/types.js';
 import { WaitQueue, type OpenFile } from './files.js';
+import { releaseFileLocks, releasePosixLocks } from './locks.js';
 import type { SigInfo } from './signals.js';
+import { EMFILE } from './abi/errno.js';
+import { RLIMIT_NOFILE } from './abi/structs.js';
+import { SyscallError } from './errors.js';
 import type { Tty } from './tty.js';
 
-function closeFile(f: OpenFile): void {
-  if (--f.refs === 0) f.release();
+function closeFile(t: Task, f: OpenFile): void {
+  // Closing any descriptor of a file drops the process's POSIX locks on it (fcntl(2)).
+  releasePosixLocks(t, f.inode());
+  if (--f.refs === 0) {
+    releaseFileLocks(f);
+    f.release();
+  }
 }
 
 export interface FdEntry {
@@ -41,9 +50,20 @@ export class Process {
   exePath = '';
   /** argv of the running program (/proc/<pid>/cmdline). */
   cmdline: string[] = [];
+  /** envp of the running program (/proc/<pid>/environ). */
+  environ: string[] = [];
+  /** Monotonic ms at which the process was created (/proc/<pid>/stat starttime). */
+  startMs = 0;
   umask = 0o022;
+  /** Real ids (credentials(7)); the effective ids decide permissions, the saved ones what setuid may return to. */
   uid = 0;
   gid = 0;
+  euid = 0;
+  egid = 0;
+  suid = 0;
+  sgid = 0;
+  /** Supplementary groups (getgroups(2)). */
+  groups: number[] = [];
   ppid: number;
   pgid = 0;
   sid = 0;
@@ -186,6 +206,20 @@ export class Task {
   set cmdline(v: string[]) { this.proc.cmdline = v; }
   get umask(): number { return this.proc.umask; }
   set umask(v: number) { this.proc.umask = v; }
+  get environ(): string[] { return this.proc.environ; }
+  set environ(v: string[]) { this.proc.environ = v; }
+  get startMs(): number { return this.proc.startMs; }
+  set startMs(v: number) { this.proc.startMs = v; }
+  get euid(): number { return this.proc.euid; }
+  set euid(v: number) { this.proc.euid = v; }
+  get egid(): number { return this.proc.egid; }
+  set egid(v: number) { this.proc.egid = v; }
+  get suid(): number { return this.proc.suid; }
+  set suid(v: number) { this.proc.suid = v; }
+  get sgid(): number { return this.proc.sgid; }
+  set sgid(v: number) { this.proc.sgid = v; }
+  get groups(): number[] { return this.proc.groups; }
+  set groups(v: number[]) { this.proc.groups = v; }
   get uid(): number { return this.proc.uid; }
   set uid(v: number) { this.proc.uid = v; }
   get gid(): number { return this.proc.gid; }
@@ -218,9 +252,15 @@ export class Task {
   get jobReport(): number { return this.proc.jobReport; }
   set jobReport(v: number) { this.proc.jobReport = v; }
 
+  /** RLIMIT_NOFILE's soft limit: descriptors are numbered below it (EMFILE past it). */
+  fdLimit(): number {
+    return this.rlimits.get(RLIMIT_NOFILE)?.[0] ?? 1024;
+  }
+
   allocFd(file: OpenFile, cloexec: boolean, min = 0): number {
     let fd = min;
     while (fd < this.fds.length && this.fds[fd] !== null && this.fds[fd] !== undefined) fd++;
+    if (fd >= this.fdLimit()) throw new SyscallError(EMFILE);
     this.installFd(fd, file, cloexec);
     return fd;
   }
@@ -231,7 +271,7 @@ export class Task {
     file.refs++;
     const old = this.fds[fd];
     this.fds[fd] = { file, cloexec };
-    if (old) closeFile(old.file);
+    if (old) closeFile(this, old.file);
   }
 
   /** close(fd); false if it was not open. */
@@ -239,7 +279,7 @@ export class Task {
     const e = this.getFd(fd);
     if (e === null) return false;
     this.fds[fd] = null;
-    closeFile(e.file);
+    closeFile(this, e.file);
     return true;
   }
 

@@ -1,10 +1,13 @@
 import { EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS, EXDEV, ENOSYS } from '../abi/errno.js';
+import { checkPermission, checkRemove, MAY_EXEC, MAY_WRITE, searchCheck } from '../perm.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { resolve, resolveParent } from '../../fs/path.js';
-import { FsError, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type FileSystem, type Inode, type SetAttr } from '../../fs/types.js';
+import { FsError, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, type FileSystem, type FsStats, type Inode, type SetAttr } from '../../fs/types.js';
+import { DEVPTS_SUPER_MAGIC, EXT2_SUPER_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC } from '../abi/net.js';
+import { InodeFile, type OpenFile } from '../files.js';
+import { magicFd } from './fs.js';
 import { SyscallError } from '../errors.js';
-import { InodeFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { SyscallTable } from './types.js';
@@ -41,15 +44,31 @@ function need<T>(f: T | undefined): T {
   return f;
 }
 
-async function parentOf(k: Kernel, t: Task, dirfd: number, path: string) {
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts });
+/** The directory a new name goes in; creating there needs write and search permission (unless `later`). */
+async function parentOf(k: Kernel, t: Task, dirfd: number, path: string, later = false) {
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(p.kind === 'root' ? EEXIST : EEXIST);
+  if (!later && t.euid !== 0) {
+    // A name that exists is EEXIST whatever the directory's permissions (filename_create looks it up first).
+    if ((await existing(p.parent, p.name)) !== null) throw new SyscallError(EEXIST);
+    checkPermission(t, p.parent, MAY_WRITE | MAY_EXEC);
+  }
   return p;
+}
+
+/** The inode `name` in `dir` names, or null. */
+async function existing(dir: Inode, name: string): Promise<Inode | null> {
+  try {
+    return await dir.fs.lookup(dir, name);
+  } catch (e) {
+    if (e instanceof FsError && e.errno === ENOENT) return null;
+    throw e;
+  }
 }
 
 /** open(O_CREAT) of a missing file: create it. Returns null when it exists (the caller opens it). */
 export async function createForOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): Promise<Inode | null> {
-  const p = await parentOf(k, t, dirfd, path);
+  const p = await parentOf(k, t, dirfd, path, true);
   try {
     const existing = await p.parent.fs.lookup(p.parent, p.name);
     if (flags & S.O_EXCL) throw new SyscallError(EEXIST);
@@ -59,8 +78,9 @@ export async function createForOpen(k: Kernel, t: Task, dirfd: number, path: str
     if (!(e instanceof FsError) || e.errno !== ENOENT) throw e;
   }
   if (p.trailingSlash) throw new SyscallError(EISDIR);
+  checkPermission(t, p.parent, MAY_WRITE | MAY_EXEC);
   const fs = writableFs(p.parent.fs);
-  return need(fs.create).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.uid, t.gid);
+  return need(fs.create).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.euid, t.egid);
 }
 
 /** O_TRUNC on open, truncate(2), ftruncate(2). */
@@ -75,7 +95,7 @@ async function mkdirAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode
   const path = pathArg(t, pathAddr);
   const p = await parentOf(k, t, dirfd, path);
   const fs = writableFs(p.parent.fs);
-  await need(fs.mkdir).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.uid, t.gid);
+  await need(fs.mkdir).call(fs, p.parent, p.name, mode & ~t.umask & 0o7777, t.euid, t.egid);
   return 0;
 }
 
@@ -83,20 +103,21 @@ async function mknodAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode
   const path = pathArg(t, pathAddr);
   const type = mode & S_IFMT;
   if (type !== S_IFIFO && type !== S_IFREG && type !== 0) {
-    if (t.uid !== 0) throw new SyscallError(EPERM);
+    if (t.euid !== 0) throw new SyscallError(EPERM);
   }
   const p = await parentOf(k, t, dirfd, path);
   const fs = writableFs(p.parent.fs);
   const perm = mode & ~t.umask & 0o7777;
-  if (type === S_IFREG || type === 0) await need(fs.create).call(fs, p.parent, p.name, perm, t.uid, t.gid);
-  else await need(fs.mknod).call(fs, p.parent, p.name, type | perm, dev, t.uid, t.gid);
+  if (type === S_IFREG || type === 0) await need(fs.create).call(fs, p.parent, p.name, perm, t.euid, t.egid);
+  else await need(fs.mknod).call(fs, p.parent, p.name, type | perm, dev, t.euid, t.egid);
   return 0;
 }
 
 async function unlinkAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts });
+  const p = await resolveParent(t.root, dirFd(t, dirfd, path), path, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if (p.kind !== 'normal') throw new SyscallError(flags & S.AT_REMOVEDIR ? (p.kind === 'dot' ? EINVAL : 39 /* ENOTEMPTY */) : EISDIR);
+  if (t.euid !== 0) checkRemove(t, p.parent, await existing(p.parent, p.name));
   const fs = writableFs(p.parent.fs);
   if (flags & S.AT_REMOVEDIR) await need(fs.rmdir).call(fs, p.parent, p.name);
   else {
@@ -110,10 +131,14 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
   if (flags !== 0) throw new SyscallError(flags & ~7 ? EINVAL : ENOSYS);
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts });
-  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts });
+  const a = await resolveParent(t.root, dirFd(t, od, oldPath), oldPath, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
+  const b = await resolveParent(t.root, dirFd(t, nd, newPath), newPath, { mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if (a.kind !== 'normal' || b.kind !== 'normal') throw new SyscallError(a.kind === 'root' || b.kind === 'root' ? 16 /* EBUSY */ : EINVAL);
   if (a.parent.fs !== b.parent.fs) throw new SyscallError(EXDEV);
+  if (t.euid !== 0) {
+    checkRemove(t, a.parent, await existing(a.parent, a.name));
+    checkRemove(t, b.parent, await existing(b.parent, b.name));
+  }
   const fs = writableFs(a.parent.fs);
   await need(fs.rename).call(fs, a.parent, a.name, b.parent, b.name);
   return 0;
@@ -122,7 +147,7 @@ async function renameAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: num
 async function linkAt(k: Kernel, t: Task, od: number, oldAddr: number, nd: number, newAddr: number, flags: number): Promise<number> {
   const oldPath = pathArg(t, oldAddr);
   const newPath = pathArg(t, newAddr);
-  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts });
+  const target = await resolve(t.root, dirFd(t, od, oldPath), oldPath, { followLast: (flags & S.AT_SYMLINK_FOLLOW) !== 0, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
   if ((target.mode & S_IFMT) === S_IFDIR) throw new SyscallError(EPERM);
   const p = await parentOf(k, t, nd, newPath);
   if (p.parent.fs !== target.fs) throw new SyscallError(EXDEV);
@@ -137,7 +162,7 @@ async function symlinkAt(k: Kernel, t: Task, targetAddr: number, nd: number, pat
   if (target === '') throw new SyscallError(ENOENT);
   const p = await parentOf(k, t, nd, path);
   const fs = writableFs(p.parent.fs);
-  await need(fs.symlink).call(fs, p.parent, p.name, target, t.uid, t.gid);
+  await need(fs.symlink).call(fs, p.parent, p.name, target, t.euid, t.egid);
   return 0;
 }
 
@@ -150,13 +175,13 @@ async function inodeAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, foll
   }
   const path = pathArg(t, pathAddr);
   if (path === '' && emptyPath) return inodeAt(k, t, dirfd, 0, follow, true);
-  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts });
+  return resolve(t.root, dirFd(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
 }
 
 async function setattr(ino: Inode, t: Task, attrs: SetAttr): Promise<number> {
   if (attrs.uid !== undefined || attrs.gid !== undefined) {
-    if (t.uid !== 0 && (attrs.uid !== undefined && attrs.uid !== ino.stat().uid)) throw new SyscallError(EPERM);
-  } else if (t.uid !== 0 && ino.stat().uid !== t.uid) throw new SyscallError(EPERM);
+    if (t.euid !== 0 && (attrs.uid !== undefined && attrs.uid !== ino.stat().uid)) throw new SyscallError(EPERM);
+  } else if (t.euid !== 0 && ino.stat().uid !== t.euid) throw new SyscallError(EPERM);
   const fs = writableFs(ino.fs);
   await need(fs.setattr).call(fs, ino, attrs);
   return 0;
@@ -205,22 +230,85 @@ async function utimensat(k: Kernel, t: Task, dirfd: number, pathAddr: number, ti
   return 0;
 }
 
-function statfs64(t: Task, ino: Inode, size: number, buf: number): number {
+/**
+ * What statfs reports about: a filesystem's inode, or an open file without
+ * one (pipes, sockets, the console live on kernel-internal filesystems).
+ */
+interface StatfsTarget {
+  fs: { dev: number; readOnly: boolean; magic?: number; statfs?(): FsStats };
+}
+
+function fsStats(ino: StatfsTarget): FsStats {
+  return ino.fs.statfs ? ino.fs.statfs() : { blockSize: 4096, blocks: 0, freeBlocks: 0, availBlocks: 0, inodes: 0, freeInodes: 0, nameMax: 255 };
+}
+
+/** The statfs target of an open file: its inode, or the pseudo filesystem of a pipe, socket or terminal. */
+function fileStatfs(f: OpenFile): StatfsTarget {
+  const ino = f.inode();
+  if (ino !== null) return ino;
+  const st = f.stat();
+  const type = st.mode & S_IFMT;
+  const magic = type === S_IFSOCK ? SOCKFS_MAGIC : type === S_IFIFO ? PIPEFS_MAGIC : DEVPTS_SUPER_MAGIC;
+  return { fs: { dev: st.dev, readOnly: false, magic } };
+}
+
+/** statfs of a path: magic links (/dev/stdin, /proc/self/fd/N) name the open file. */
+async function pathStatfs(k: Kernel, t: Task, pathAddr: number): Promise<StatfsTarget> {
+  const magic = magicFd(k, t, pathArg(t, pathAddr));
+  return magic !== null ? fileStatfs(magic) : inodeAt(k, t, S.AT_FDCWD, pathAddr, true);
+}
+
+function fdStatfs(t: Task, fd: number): StatfsTarget {
+  const e = t.getFd(fd);
+  if (!e) throw new SyscallError(EBADF);
+  return fileStatfs(e.file);
+}
+
+/** ST_RDONLY in f_flags; ST_VALID (0x20) says f_flags is filled in (statfs(2)). */
+const ST_RDONLY = 1;
+const ST_VALID = 0x20;
+
+function statfs64(t: Task, ino: StatfsTarget, size: number, buf: number): number {
   if (size !== 84) throw new SyscallError(EINVAL);
-  const st = ino.fs.statfs ? ino.fs.statfs() : { blockSize: 4096, blocks: 0, freeBlocks: 0, availBlocks: 0, inodes: 0, freeInodes: 0, nameMax: 255 };
+  const st = fsStats(ino);
   const b = new Uint8Array(84);
   const dv = new DataView(b.buffer);
   // struct statfs64 (asm/statfs.h, i386): f_type, f_bsize, f_blocks(64), f_bfree(64), f_bavail(64), f_files(64), f_ffree(64), f_fsid, f_namelen, f_frsize, f_flags
-  dv.setUint32(0, 0xef53, true);
+  dv.setUint32(0, ino.fs.magic ?? EXT2_SUPER_MAGIC, true);
   dv.setUint32(4, st.blockSize, true);
   dv.setBigUint64(8, BigInt(st.blocks), true);
   dv.setBigUint64(16, BigInt(st.freeBlocks), true);
   dv.setBigUint64(24, BigInt(st.availBlocks), true);
   dv.setBigUint64(32, BigInt(st.inodes), true);
   dv.setBigUint64(40, BigInt(st.freeInodes), true);
+  dv.setUint32(48, ino.fs.dev, true);
   dv.setUint32(56, st.nameMax, true);
   dv.setUint32(60, st.blockSize, true);
-  dv.setUint32(64, ino.fs.readOnly ? 1 : 0, true);
+  dv.setUint32(64, (ino.fs.readOnly ? ST_RDONLY : 0) | ST_VALID, true);
+  t.as.write(buf, b);
+  return 0;
+}
+
+/** The old statfs(2)/fstatfs(2): struct statfs with 32-bit counts (EOVERFLOW past them). */
+function statfs32(t: Task, ino: StatfsTarget, buf: number): number {
+  const st = fsStats(ino);
+  const b = new Uint8Array(64);
+  const dv = new DataView(b.buffer);
+  const u32 = (off: number, v: number): void => {
+    if (v > 0xffffffff) throw new SyscallError(75 /* EOVERFLOW */);
+    dv.setUint32(off, v, true);
+  };
+  u32(0, ino.fs.magic ?? EXT2_SUPER_MAGIC);
+  u32(4, st.blockSize);
+  u32(8, st.blocks);
+  u32(12, st.freeBlocks);
+  u32(16, st.availBlocks);
+  u32(20, st.inodes);
+  u32(24, st.freeInodes);
+  u32(28, ino.fs.dev);
+  u32(36, st.nameMax);
+  u32(40, st.blockSize);
+  u32(44, (ino.fs.readOnly ? ST_RDONLY : 0) | ST_VALID);
   t.as.write(buf, b);
   return 0;
 }
@@ -277,8 +365,10 @@ export const fsWriteSyscalls: SyscallTable = {
     await truncateInode(e.file.ino, len >>> 0);
     return 0;
   },
-  [N.NR_statfs64]: async (k, t, path, size, buf) => statfs64(t, await inodeAt(k, t, S.AT_FDCWD, path, true), size, buf),
-  [N.NR_fstatfs64]: (_k, t, fd, size, buf) => statfs64(t, fdInode(t, fd), size, buf),
+  [N.NR_statfs64]: async (k, t, path, size, buf) => statfs64(t, await pathStatfs(k, t, path), size, buf),
+  [N.NR_fstatfs64]: (_k, t, fd, size, buf) => statfs64(t, fdStatfs(t, fd), size, buf),
+  [N.NR_statfs]: async (k, t, path, buf) => statfs32(t, await pathStatfs(k, t, path), buf),
+  [N.NR_fstatfs]: (_k, t, fd, buf) => statfs32(t, fdStatfs(t, fd), buf),
   [N.NR_sync]: async (k) => {
     await k.syncAll();
     return 0;

@@ -1,4 +1,5 @@
-import { EBADF, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ERANGE, EROFS, EOVERFLOW, EACCES } from '../abi/errno.js';
+import { EBADF, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ERANGE, EROFS, EOVERFLOW } from '../abi/errno.js';
+import { checkPermission, MAY_READ, MAY_WRITE, searchCheck } from '../perm.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode, type Stat } from '../../fs/types.js';
@@ -9,6 +10,9 @@ import { PipeReadEnd, PipeWriteEnd } from '../pipe.js';
 import * as T from '../abi/tty.js';
 import { openTerminalDevice, PtyMasterFile, TtyFile, ttyIoctl } from '../tty-file.js';
 import { standardTermios } from '../tty.js';
+import { SocketFile } from '../socket.js';
+import { interruptible } from '../signals.js';
+import { fcntlExtra } from './io.js';
 import { DevFs } from '../../fs/devfs.js';
 import { DeviceFile } from '../devices.js';
 import { sendSignal } from './signal.js';
@@ -50,7 +54,7 @@ async function lookupAt(k: Kernel, t: Task, dirfd: number, path: string, follow:
     return ino;
   }
   if (path === '/proc/self/exe' || path === `/proc/${t.pid}/exe`) path = t.exePath;
-  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts });
+  return resolve(t.root, dirOf(t, dirfd, path), path, { followLast: follow, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
 }
 
 function writeStat64(t: Task, addr: number, st: Stat): void {
@@ -126,14 +130,46 @@ function isWriteOpen(flags: number): boolean {
   return (flags & S.O_ACCMODE) !== S.O_RDONLY || (flags & S.O_TRUNC) !== 0;
 }
 
+/**
+ * The open file a "magic link" names: /proc/<pid>/fd/N, /dev/fd/N,
+ * /dev/stdin|stdout|stderr (proc(5): they lead to the file itself, even a
+ * pipe, socket or terminal, rather than to the name it was opened by).
+ */
+export function magicFd(k: Kernel, t: Task, path: string): OpenFile | null {
+  const m = /^\/(?:proc\/(self|\d+)\/fd|dev\/fd)\/(\d+)$/.exec(path) ?? /^\/dev\/(std)(in|out|err)$/.exec(path);
+  if (m === null) return null;
+  const owner = m[1] === undefined || m[1] === 'self' || m[1] === 'std' ? t : k.tasks.get(Number(m[1]));
+  const fd = m[1] === 'std' ? ['in', 'out', 'err'].indexOf(m[2]) : Number(m[2]);
+  const e = owner?.getFd(fd) ?? null;
+  if (e === null) throw new SyscallError(ENOENT);
+  return e.file;
+}
+
 async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags: number, mode: number): Promise<number> {
   const path = pathArg(t, pathAddr);
-  let ino: Inode | null = null;
+  const magic = flags & (S.O_NOFOLLOW | S.O_PATH) ? null : magicFd(k, t, path);
+  // Reopening through a magic link: a file with an inode is opened afresh, anything else (pipe,
+  // socket, console) is shared like dup — the closest we get to Linux reopening the object.
+  if (magic !== null && magic.inode() === null) return t.allocFd(magic, (flags & S.O_CLOEXEC) !== 0);
+  let ino: Inode | null = magic?.inode() ?? null;
+  if (ino !== null) {
+    const acc = flags & S.O_ACCMODE;
+    checkPermission(t, ino, (acc !== S.O_WRONLY ? MAY_READ : 0) | (acc !== S.O_RDONLY ? MAY_WRITE : 0));
+    const dev = ino.fs instanceof DevFs ? ino.fs.deviceName(ino) : null;
+    const keep = flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC);
+    if ((flags & S.O_TRUNC) && (ino.mode & S_IFMT) === S_IFREG && (flags & S.O_ACCMODE) !== S.O_RDONLY) await truncateInode(ino, 0);
+    const file = dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, magic!.path);
+    return t.allocFd(file, (flags & S.O_CLOEXEC) !== 0);
+  }
   if (flags & S.O_CREAT) ino = await createForOpen(k, t, dirfd, path, flags, mode);
   const created = ino !== null;
   if (ino === null) ino = await lookupAt(k, t, dirfd, path, (flags & S.O_NOFOLLOW) === 0 && !(flags & S.O_CREAT && flags & S.O_EXCL));
   const type = ino.mode & S_IFMT;
   if (type === S_IFLNK && !(flags & S.O_PATH)) throw new SyscallError(ELOOP);
+  if (!created && !(flags & S.O_PATH)) {
+    const acc = flags & S.O_ACCMODE;
+    checkPermission(t, ino, (acc !== S.O_WRONLY ? MAY_READ : 0) | (acc !== S.O_RDONLY || flags & S.O_TRUNC ? MAY_WRITE : 0));
+  }
   if ((flags & S.O_DIRECTORY) && type !== S_IFDIR) throw new SyscallError(ENOTDIR);
   if (!(flags & S.O_PATH)) {
     if (type === S_IFDIR && isWriteOpen(flags)) throw new SyscallError(21 /* EISDIR */);
@@ -149,6 +185,8 @@ async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags
 
 function doRead(t: Task, fd: number, buf: number, count: number, pos: number | null): Promise<number> | number {
   const f = fileOf(t, fd);
+  // A socket read waits interruptibly: a signal ends it with EINTR (or restarts it).
+  if (f instanceof SocketFile) f.waitHook = (p) => interruptible(t, p);
   if (count < 0) throw new SyscallError(EINVAL);
   if (count === 0) return 0;
   // eventfd, timerfd…: the file says EAGAIN, the call waits for readiness (signals.ts retryWhenReady).
@@ -166,7 +204,8 @@ function copyOut(t: Task, buf: number, data: Uint8Array): number {
 function doWrite(k: Kernel, t: Task, fd: number, buf: number, count: number, pos: number | null): number | Promise<number> {
   const f = fileOf(t, fd);
   // A write to a pipe nobody reads raises SIGPIPE in the writer.
-  if (f instanceof PipeWriteEnd) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof SocketFile) f.waitHook = (p) => interruptible(t, p);
   if (count < 0) throw new SyscallError(EINVAL);
   const data = t.as.read(buf, count);
   if (f.waitsByPoll) return retryWhenReady(t, f, () => f.write(data, pos) as number);
@@ -195,7 +234,7 @@ async function readv(t: Task, fd: number, iov: number, n: number): Promise<numbe
 async function writev(k: Kernel, t: Task, fd: number, iov: number, n: number): Promise<number> {
   const vecs = readIovecs(t, iov, n);
   const f = fileOf(t, fd);
-  if (f instanceof PipeWriteEnd) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   const parts = vecs.filter(([, len]) => len > 0).map(([base, len]) => t.as.read(base, len));
   const size = parts.reduce((a, p) => a + p.length, 0);
   const all = new Uint8Array(size);
@@ -249,14 +288,13 @@ async function readlinkAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, b
 
 async function accessAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode: number, flags: number): Promise<number> {
   const path = pathArg(t, pathAddr);
+  if (mode & ~7) throw new SyscallError(EINVAL);
   const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0);
-  if (mode & 2) {
-    // W_OK: the root filesystem is read-only until the filesystem issue.
-    if (ino.fs.readOnly) throw new SyscallError(EROFS);
-  }
-  if (mode & 1) {
-    if ((ino.mode & S_IFMT) !== S_IFDIR && (ino.mode & 0o111) === 0) throw new SyscallError(EACCES);
-  }
+  // W_OK on a read-only filesystem is EROFS for what lives in it (files, directories, links).
+  const type = ino.mode & S_IFMT;
+  if (mode & 2 && ino.fs.readOnly && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) throw new SyscallError(EROFS);
+  // access(2) checks with the real ids unless AT_EACCESS asks for the effective ones.
+  checkPermission(t, ino, mode & 7, (flags & S.AT_EACCESS) === 0);
   return 0;
 }
 
@@ -267,8 +305,8 @@ async function statAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, buf: 
     // fstatat(fd, "", AT_EMPTY_PATH) is fstat(fd): pipes and terminals included.
     st = fileOf(t, dirfd).stat();
   } else {
-    const ino = await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0);
-    st = ino.stat();
+    const magic = flags & S.AT_SYMLINK_NOFOLLOW ? null : magicFd(k, t, path);
+    st = magic !== null ? magic.stat() : (await lookupAt(k, t, dirfd, path, (flags & S.AT_SYMLINK_NOFOLLOW) === 0, (flags & S.AT_EMPTY_PATH) !== 0)).stat();
   }
   if (kind === 'stat64') writeStat64(t, buf, st);
   else if (kind === 'statx') writeStatx(t, buf, st);
@@ -338,6 +376,12 @@ function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number
     t.as.write32(arg, f.pipe.buffered);
     return 0;
   }
+  if ((req | 0) === S.FIONREAD && f instanceof SocketFile) {
+    // SIOCINQ: bytes queued on a stream, the size of the next datagram otherwise (unix_ioctl).
+    const q = f.sock.queue;
+    t.as.write32(arg, f.sock.isStream ? f.sock.queuedBytes : q.length > 0 ? q[0].data.length : 0);
+    return 0;
+  }
   throw new SyscallError(ENOTTY);
 }
 
@@ -374,13 +418,15 @@ function consoleIoctl(k: Kernel, t: Task, req: number, arg: number): number {
   throw new SyscallError(ENOTTY);
 }
 
-function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
+function fcntl(t: Task, fd: number, cmd: number, arg: number, fcntl64: boolean): number | Promise<number> {
   const e = t.getFd(fd);
   if (e === null) throw new SyscallError(EBADF);
+  const extra = fcntlExtra(t, e, cmd, arg, fcntl64);
+  if (extra !== null) return extra;
   switch (cmd) {
     case S.F_DUPFD:
     case S.F_DUPFD_CLOEXEC:
-      if (arg < 0 || arg >= 1024) throw new SyscallError(EINVAL);
+      if (arg < 0 || arg >= t.fdLimit()) throw new SyscallError(EINVAL);
       return t.allocFd(e.file, cmd === S.F_DUPFD_CLOEXEC, arg);
     case S.F_GETFD:
       return e.cloexec ? S.FD_CLOEXEC : 0;
@@ -394,8 +440,6 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       e.file.flags = (e.file.flags & ~settable) | (arg & settable);
       return 0;
     }
-    case S.F_GETLK: case S.F_SETLK: case S.F_SETLKW: case S.F_GETLK64: case S.F_SETLK64: case S.F_SETLKW64:
-      return 0;
   }
   throw new SyscallError(EINVAL);
 }
@@ -403,7 +447,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
 function dup2(t: Task, oldfd: number, newfd: number, flags: number, isDup3: boolean): number {
   const e = t.getFd(oldfd);
   if (e === null) throw new SyscallError(EBADF);
-  if (newfd < 0 || newfd >= 1024) throw new SyscallError(EBADF);
+  if (newfd < 0 || newfd >= t.fdLimit()) throw new SyscallError(EBADF);
   if (oldfd === newfd) {
     if (isDup3) throw new SyscallError(EINVAL);
     return newfd;
@@ -453,8 +497,8 @@ export const fsSyscalls: SyscallTable = {
   [N.NR_chdir]: (k, t, path) => chdir(k, t, path),
   [N.NR_fchdir]: (_k, t, fd) => fchdir(t, fd),
   [N.NR_ioctl]: (k, t, fd, req, arg) => ioctl(k, t, fd, req, arg),
-  [N.NR_fcntl]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg),
-  [N.NR_fcntl64]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg),
+  [N.NR_fcntl]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg, false),
+  [N.NR_fcntl64]: (_k, t, fd, cmd, arg) => fcntl(t, fd, cmd, arg, true),
   [N.NR_dup]: (_k, t, fd) => {
     const e = t.getFd(fd);
     if (e === null) throw new SyscallError(EBADF);

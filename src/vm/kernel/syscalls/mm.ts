@@ -9,6 +9,7 @@ import type { Task } from '../task.js';
 import type { SyscallTable } from './types.js';
 import { S_IFMT, S_IFREG } from '../../fs/types.js';
 import { inodeSource } from '../exec.js';
+import { TmpFs } from '../../fs/tmpfs.js';
 
 /**
  * Memory management: brk, mmap2/mmap, munmap, mprotect, madvise, mremap,
@@ -26,6 +27,7 @@ function brk(t: Task, addr: number): number {
   const newTop = pageUp(want);
   if (newTop > oldTop) {
     if (!as.isFree(oldTop, newTop - oldTop) || newTop > as.mmapTop) return as.brk;
+    if (newTop - as.brkStart > as.phys.frameCount * PAGE_SIZE) return as.brk;
     as.map(oldTop, newTop - oldTop, S.PROT_READ | S.PROT_WRITE);
   } else if (newTop < oldTop) {
     as.unmap(newTop, oldTop - newTop);
@@ -44,6 +46,7 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
   const size = pageUp(len);
   if (size > 0xfffff000) throw new SyscallError(ENOMEM);
   let file: InodeFile | null = null;
+  let shmFile: InodeFile | null = null;
   if ((flags & S.MAP_ANONYMOUS) === 0) {
     const e = t.getFd(fd);
     if (e === null) throw new SyscallError(EBADF);
@@ -55,9 +58,17 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
     // exist yet. Refuse it the way Linux does for a file that cannot be mapped so (mmap(2):
     // ENODEV) rather than silently lose the writes. Read-only shared mappings behave as
     // private ones: nothing can tell them apart while the file is not written.
-    if (type !== S.MAP_PRIVATE && (prot & S.PROT_WRITE)) throw new SyscallError(ENODEV);
-    file = e.file;
+    // The exception: a small tmpfs file (/dev/shm: sem_open, shm_open) gets shared frames holding
+    // its current contents. Processes forked later share them (POSIX semaphores across fork, as
+    // Python's multiprocessing uses them); stores are not carried back to the file itself.
+    if (type !== S.MAP_PRIVATE && (prot & S.PROT_WRITE)) {
+      if (!(e.file.ino.fs instanceof TmpFs)) throw new SyscallError(ENODEV);
+      shmFile = e.file;
+    } else file = e.file;
   }
+  // Heuristic overcommit (vm.overcommit_memory 0): one private allocation larger than all of
+  // guest RAM can never be backed, so it fails now with ENOMEM instead of by the OOM killer later.
+  if (file === null && shmFile === null && type === S.MAP_PRIVATE && size > as.phys.frameCount * PAGE_SIZE) throw new SyscallError(ENOMEM);
   let at: number;
   if (flags & (S.MAP_FIXED | S.MAP_FIXED_NOREPLACE)) {
     if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
@@ -69,6 +80,13 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
   } else {
     at = as.findFree(size);
     if (at < 0) throw new SyscallError(ENOMEM);
+  }
+  if (shmFile !== null) {
+    const fs = shmFile.ino.fs as TmpFs;
+    if (!as.mapShared(at, size, prot | S.PROT_WRITE)) throw new SyscallError(ENOMEM);
+    as.write(at, fs.readSync(shmFile.ino, offset, size));
+    if (!(prot & S.PROT_WRITE)) as.protect(at, size, prot);
+    return at;
   }
   if (file === null) {
     // MAP_SHARED anonymous memory must stay shared with children forked later, so its frames

@@ -4,20 +4,20 @@ import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
-import type { Task } from '../task.js';
+import { TASK_ZOMBIE, type Task } from '../task.js';
 import { encodeString, type SyscallTable } from './types.js';
 
 /** Process identity, exit, TLS, limits, uname, randomness. */
 
-function uname(t: Task, buf: number): number {
+function uname(k: Kernel, t: Task, buf: number): number {
   const b = new Uint8Array(S.UTSNAME_SIZE);
   const put = (off: number, s: string): void => b.set(encodeString(s).subarray(0, S.__NEW_UTS_LEN), off);
   put(S.UTS_SYSNAME, 'Linux');
-  put(S.UTS_NODENAME, 'web-vm');
+  put(S.UTS_NODENAME, k.uts.nodename);
   put(S.UTS_RELEASE, '6.1.0-web-vm');
   put(S.UTS_VERSION, '#1 SMP PREEMPT_DYNAMIC Debian 6.1');
   put(S.UTS_MACHINE, 'i686');
-  put(S.UTS_DOMAINNAME, '(none)');
+  put(S.UTS_DOMAINNAME, k.uts.domainname);
   t.as.write(buf, b);
   return 0;
 }
@@ -78,27 +78,30 @@ export function getLimit(t: Task, res: number): [number, number] {
   return t.rlimits.get(res) ?? defaultLimit(res);
 }
 
-function prlimit64(t: Task, pid: number, res: number, newp: number, oldp: number): number {
-  if (pid !== 0 && pid !== t.tgid) throw new SyscallError(ESRCH);
+function prlimit64(k: Kernel, caller: Task, pid: number, res: number, newp: number, oldp: number): number {
+  const t = pid === 0 || pid === caller.tgid ? caller : k.tasks.get(pid);
+  if (t === undefined || t.state === TASK_ZOMBIE) throw new SyscallError(ESRCH);
+  if (t.proc !== caller.proc && caller.euid !== 0 && caller.euid !== t.uid) throw new SyscallError(EPERM);
   const cur = getLimit(t, res);
+  // The new limits are read from the caller before the old ones are stored (they may share a buffer).
+  let next: [number, number] | null = null;
+  if (newp !== 0) {
+    const b = caller.as.read(newp, 16);
+    const dv = new DataView(b.buffer);
+    const dec = (v: bigint): number => (v >= 0xffffffffn ? RLIM_INFINITY : Number(v));
+    next = [dec(dv.getBigUint64(0, true)), dec(dv.getBigUint64(8, true))];
+    if (next[0] > next[1]) throw new SyscallError(EINVAL);
+    if (next[1] > cur[1] && caller.euid !== 0) throw new SyscallError(EPERM);
+  }
   if (oldp !== 0) {
     const b = new Uint8Array(16);
     const dv = new DataView(b.buffer);
     const enc = (v: number): bigint => (v === RLIM_INFINITY ? 0xffffffffffffffffn : BigInt(v));
     dv.setBigUint64(0, enc(cur[0]), true);
     dv.setBigUint64(8, enc(cur[1]), true);
-    t.as.write(oldp, b);
+    caller.as.write(oldp, b);
   }
-  if (newp !== 0) {
-    const b = t.as.read(newp, 16);
-    const dv = new DataView(b.buffer);
-    const dec = (v: bigint): number => (v >= 0xffffffffn ? RLIM_INFINITY : Number(v));
-    const soft = dec(dv.getBigUint64(0, true));
-    const hard = dec(dv.getBigUint64(8, true));
-    if (soft > hard) throw new SyscallError(EINVAL);
-    if (hard > cur[1] && t.uid !== 0) throw new SyscallError(EPERM);
-    t.rlimits.set(res, [soft, hard]);
-  }
+  if (next !== null) t.rlimits.set(res, next);
   return 0;
 }
 
@@ -132,35 +135,27 @@ export const procSyscalls: SyscallTable = {
   [N.NR_getpid]: (_k, t) => t.tgid,
   [N.NR_gettid]: (_k, t) => t.pid,
   [N.NR_getppid]: (_k, t) => t.ppid,
-  [N.NR_getuid]: (_k, t) => t.uid,
-  [N.NR_geteuid]: (_k, t) => t.uid,
-  [N.NR_getgid]: (_k, t) => t.gid,
-  [N.NR_getegid]: (_k, t) => t.gid,
-  [N.NR_getuid32]: (_k, t) => t.uid,
-  [N.NR_geteuid32]: (_k, t) => t.uid,
-  [N.NR_getgid32]: (_k, t) => t.gid,
-  [N.NR_getegid32]: (_k, t) => t.gid,
-  [N.NR_getgroups32]: () => 0,
   [N.NR_umask]: (_k, t, mask) => {
     const old = t.umask;
     t.umask = mask & 0o777;
     return old;
   },
-  [N.NR_uname]: (_k, t, buf) => uname(t, buf),
+  [N.NR_uname]: (k, t, buf) => uname(k, t, buf),
   [N.NR_set_thread_area]: (k, t, u) => setThreadArea(t, k.regsOf(t), u),
   [N.NR_get_thread_area]: (k, t, u) => getThreadArea(k, t, u),
   [N.NR_set_tid_address]: (_k, t, p) => {
     t.clearChildTid = p;
     return t.pid;
   },
-  [N.NR_prlimit64]: (_k, t, pid, res, newp, oldp) => prlimit64(t, pid, res, newp, oldp),
+  [N.NR_prlimit64]: (k, t, pid, res, newp, oldp) => prlimit64(k, t, pid, res, newp, oldp),
   [N.NR_ugetrlimit]: (_k, t, res, p) => getrlimit(t, res, p, false),
   [N.NR_getrlimit]: (_k, t, res, p) => getrlimit(t, res, p, true),
   [N.NR_setrlimit]: (_k, t, res, p) => {
     const soft = t.as.read32(p) >>> 0;
     const hard = t.as.read32(p + 4) >>> 0;
-    getLimit(t, res);
+    const cur = getLimit(t, res);
     if (soft > hard) throw new SyscallError(EINVAL);
+    if (hard > cur[1] && t.euid !== 0) throw new SyscallError(EPERM);
     t.rlimits.set(res, [soft, hard]);
     return 0;
   },

@@ -1,4 +1,6 @@
-import { E2BIG, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
+import { E2BIG, EACCES, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOSYS, EPERM, ESRCH } from '../abi/errno.js';
+import { checkPermission, MAY_EXEC, searchCheck } from '../perm.js';
+import { S_IFMT, S_IFREG } from '../../fs/types.js';
 import * as E from '../abi/events.js';
 import { getLimit, setThreadArea } from './proc.js';
 import { writeChildRusage } from './rusage.js';
@@ -19,16 +21,15 @@ const WNOHANG = 1;
 /** execve argument + environment size limit (MAX_ARG_STRLEN-ish: 32 pages per string, 2 MiB total). */
 const ARG_MAX = 2 * 1024 * 1024;
 
-/** Most tasks (processes and threads) alive at once in one VM: a fork or thread bomb gets EAGAIN, the VM stays up. */
-const MAX_TASKS = 4096;
-
 /**
  * fork/clone's limits (kernel/fork.c copy_process): the VM-wide task count
  * (like threads-max), and RLIMIT_NPROC for the caller's user unless root.
  */
 function checkTaskLimit(k: Kernel, t: Task): void {
-  if (k.tasks.size >= MAX_TASKS) throw new SyscallError(EAGAIN, 'too many tasks');
-  if (t.uid === 0) return;
+  // Most tasks alive at once (Kernel.maxTasks, scaled with guest memory): a fork or thread bomb gets EAGAIN.
+  if (k.tasks.size >= k.maxTasks) throw new SyscallError(EAGAIN, 'too many tasks');
+  // Root (real or effective: INIT_USER or CAP_SYS_RESOURCE) is exempt from RLIMIT_NPROC.
+  if (t.uid === 0 || t.euid === 0) return;
   const [soft] = getLimit(t, S.RLIMIT_NPROC);
   let n = 0;
   for (const x of k.tasks.values()) if (x.uid === t.uid && x.state !== TASK_ZOMBIE && !x.threadExited) n++;
@@ -114,11 +115,17 @@ async function execve(k: Kernel, t: Task, pathAddr: number, argvAddr: number, en
   const budget = { left: ARG_MAX };
   let argv = readStringArray(t, argvAddr, budget);
   const envp = readStringArray(t, envAddr, budget);
+  // comm names the file execve was given, a script rather than its interpreter (fs/exec.c __set_task_comm).
+  const comm = (path.split('/').pop() ?? '').slice(0, 15);
   for (let depth = 0; depth < 5; depth++) {
-    const ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: k.mounts });
+    const ino = await resolve(t.root, t.cwd, path, { followLast: true, mounts: k.mounts, caller: t.tgid, checkSearch: searchCheck(t) });
+    // The file itself must be executable before its first bytes matter (do_open_execat: MAY_EXEC).
+    if ((ino.mode & S_IFMT) !== S_IFREG) throw new SyscallError(EACCES);
+    checkPermission(t, ino, MAY_EXEC);
     const head = await ino.fs.read(ino, 0, 256);
     if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) {
       await k.exec(t, path, argv.length ? argv : [path], envp, false);
+      t.comm = comm;
       return 0;
     }
     if (depth === 4) throw new SyscallError(40 /* ELOOP */);
