@@ -11,8 +11,8 @@
  * - A timespec with tv_nsec outside [0, 1e9), or a negative one, is EINVAL for nanosleep,
  *   clock_nanosleep, ppoll and pselect6; a negative timeval is EINVAL for select.
  * - fsync/fdatasync: 0 on a file and a directory, EINVAL on a pipe, a terminal (pty master and
- *   slave), /dev/null and a /proc file (no fsync operation), EBADF on an O_PATH or closed fd.
- *   (A socket is EINVAL too; add it here once socketpair exists.)
+ *   slave), a socket, an eventfd, /dev/null and a /proc file (no fsync operation), EBADF on an
+ *   O_PATH or closed fd.
  * Timing is only ever printed as pass/fail against generous margins.
  */
 #define _GNU_SOURCE
@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -271,6 +273,10 @@ static void fsync_kinds(void) {
   int s = open(ptsname(m), O_RDWR | O_NOCTTY);
   try_sync("pty master", m);
   try_sync("pty slave", s);
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  try_sync("socket", sv[0]);
+  try_sync("eventfd", eventfd(0, 0));
   int n = open("/dev/null", O_WRONLY);
   try_sync("/dev/null", n);
   int pr = open("/proc/self/status", O_RDONLY);
