@@ -99,7 +99,7 @@ class Screen {
 
 const PROMPT = /user@[^:]*:[^$]*\$ $/;
 
-test('bash --login on the console terminal: ^C, ^Z and fg, vim, python3, gcc, a busy loop', { timeout: 1_200_000 }, async () => {
+test('bash --login on the console terminal: ^C, ^Z and fg, vim, python3, gcc, make, perl, pipes, git, ps, a busy loop', { timeout: 1_200_000 }, async () => {
   const dev = await FileBlockDevice.open(image);
   const screen = new Screen();
   const run = runProgram({
