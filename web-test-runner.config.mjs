@@ -8,6 +8,8 @@
 // The page is NOT cross-origin isolated (no COOP/COEP headers): the VM must
 // work there, so tests run in exactly the environment an embedding page has.
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import serveStatic from 'serve-static';
 import { resolve, sep } from 'node:path';
 import { summaryReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
@@ -80,6 +82,49 @@ function countsReporter() {
   };
 }
 
+/**
+ * A second origin, standing in for a CDN: serves dist/ (the bundle) on
+ * another port with CORS, as jsDelivr and unpkg do. Test pages learn its
+ * origin from GET /__cdn-origin on the test server.
+ */
+function cdnOrigin() {
+  let server = null;
+  let origin = null;
+  const serve = serveStatic(resolve(rootDir, 'dist'), { setHeaders: (res) => res.setHeader('access-control-allow-origin', '*') });
+  return {
+    name: 'web-vm-cdn-origin',
+    async serverStart() {
+      server = createServer((req, res) => serve(req, res, () => { res.statusCode = 404; res.end('not found'); }));
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      origin = `http://127.0.0.1:${server.address().port}`;
+    },
+    async serverStop() {
+      await new Promise((ok) => (server ? server.close(ok) : ok()));
+    },
+    serve(ctx) {
+      if (ctx.path === '/__cdn-origin') return { body: JSON.stringify({ origin }), type: 'json' };
+    },
+  };
+}
+
+/**
+ * Counts requests per URL (path and query), so a test can prove what was NOT
+ * fetched (worker fetches do not show in the page's performance entries):
+ * GET /__request-count?url=/path?query answers {count}.
+ */
+function requestCounter() {
+  const counts = new Map();
+  return async (ctx, next) => {
+    if (ctx.path === '/__request-count') {
+      ctx.type = 'json';
+      ctx.body = JSON.stringify({ count: counts.get(ctx.query.url) ?? 0 });
+      return;
+    }
+    counts.set(ctx.url, (counts.get(ctx.url) ?? 0) + 1);
+    return next();
+  };
+}
+
 export default {
   rootDir,
   files: ['test/browser/**/*.test.js'],
@@ -90,7 +135,8 @@ export default {
   testsStartTimeout: 60_000,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 60_000 } },
-  middleware: [rangeRequests()],
+  middleware: [requestCounter(), rangeRequests()],
+  plugins: [cdnOrigin()],
   // summaryReporter lists every test (✓/𐄂) with errors and browser logs; it suits CI logs.
   reporters: [summaryReporter({ flatten: false }), countsReporter()],
   browsers: [

@@ -1,88 +1,91 @@
 #!/usr/bin/env node
-// `npm start`: a small static server for the demo pages (node:http, no deps).
-// Serves demo/ at /, plus /dist/ (the bundle), /images/ (.cache/images, the
-// built disk images) and /README.md. Answers byte ranges, as the VM's HTTP
-// block device reads images in ranges. Port: $PORT or 8080.
-import { createReadStream, statSync } from 'node:fs';
+// `npm start`: the demo pages on a static server (serve-static, Express's,
+// which answers byte ranges and conditional requests properly: the VM reads
+// disk images in ranges; sirv 3 answers `bytes=0-0` with the whole file). Serves demo/ at /, the
+// bundle dist/ at /dist/, the built images (.cache/images) at /images/, and
+// two stable names for the current images:
+//   /images/debian.ext2   the newest debian-*.ext2 (`sudo npm run images -- debian`)
+//   /images/busybox.ext2  the image busybox.json names (`npm run images`)
+// Builds the bundle first if dist/web-vm.js is missing. Port: $PORT or 8080.
+// No COOP/COEP headers, on purpose: the element must work without them.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import serveStatic from 'serve-static';
 
 const demoDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(demoDir, '..');
+const imagesDir = join(repoRoot, '.cache', 'images');
 const port = Number(process.env.PORT || 8080);
 
-/** URL prefix → directory (longest prefix first). */
-const mounts = [
-  ['/dist/', join(repoRoot, 'dist')],
-  ['/images/', join(repoRoot, '.cache', 'images')],
-  ['/', demoDir],
-];
-const files = { '/README.md': join(repoRoot, 'README.md') };
+if (!existsSync(join(repoRoot, 'dist', 'web-vm.js'))) {
+  console.log('demo: dist/web-vm.js is missing; running `npm run build` first…');
+  execSync('npm run build', { cwd: repoRoot, stdio: 'inherit' });
+}
 
-const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.map': 'application/json', '.md': 'text/markdown; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.wasm': 'application/wasm', '.ext2': 'application/octet-stream',
+/** The current image file for a stable name, or null. */
+function imageFor(name) {
+  try {
+    if (name === 'busybox') return join(imagesDir, JSON.parse(readFileSync(join(imagesDir, 'busybox.json'), 'utf8')).image);
+    const candidates = readdirSync(imagesDir)
+      .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.ext2'))
+      .map((f) => join(imagesDir, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    return candidates[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+// no-cache: the browser revalidates (ETag), so a rebuilt image or bundle is never stale.
+const opts = { fallthrough: true, index: ['index.html'], dotfiles: 'ignore', cacheControl: false, setHeaders: (res) => res.setHeader('cache-control', 'no-cache') };
+const demo = serveStatic(demoDir, opts);
+const dist = serveStatic(join(repoRoot, 'dist'), opts);
+const images = serveStatic(imagesDir, opts);
+const readme = serveStatic(repoRoot, { ...opts, index: false });
+
+/** Serve `req` from `handler` with its URL rewritten to `path`. */
+function serveAs(handler, req, res, path, next) {
+  req.url = path;
+  handler(req, res, next);
+}
+
+const notFound = (res, what) => () => {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`${what}: not found\n`);
 };
 
-function resolvePath(urlPath) {
-  if (files[urlPath]) return files[urlPath];
-  for (const [prefix, dir] of mounts) {
-    if (!urlPath.startsWith(prefix)) continue;
-    const p = resolve(dir, '.' + urlPath.slice(prefix.length - 1));
-    return p === dir || p.startsWith(dir + sep) ? p : null; // no escaping the mount with ../
-  }
-  return null;
-}
-
-function send(res, status, text) {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(text + '\n');
-}
-
 const server = createServer((req, res) => {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD');
-  let urlPath;
-  try {
-    urlPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-  } catch {
-    return send(res, 400, 'bad URL');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' });
+    return res.end();
   }
-  let file = resolvePath(urlPath);
-  let st;
-  try {
-    st = file && statSync(file);
-    if (st && st.isDirectory()) { file = join(file, 'index.html'); st = statSync(file); }
-  } catch { st = null; }
-  if (!st || !st.isFile()) return send(res, 404, `${urlPath}: not found`);
-
-  const headers = {
-    'content-type': types[extname(file)] || 'application/octet-stream',
-    'accept-ranges': 'bytes',
-    'cache-control': 'no-cache',
-    'last-modified': st.mtime.toUTCString(),
-  };
-  let start = 0, end = st.size - 1, status = 200;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range || '');
-  if (m && (m[1] !== '' || m[2] !== '')) {
-    if (m[1] === '') { start = Math.max(0, st.size - Number(m[2])); }
-    else { start = Number(m[1]); end = m[2] === '' ? st.size - 1 : Math.min(Number(m[2]), st.size - 1); }
-    if (start > end || start >= st.size) {
-      res.writeHead(416, { 'content-range': `bytes */${st.size}` });
-      return res.end();
+  const path = new URL(req.url, 'http://x').pathname;
+  const alias = /^\/images\/(debian|busybox)\.ext2$/.exec(path);
+  if (alias) {
+    const file = imageFor(alias[1]);
+    if (!file || !existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      return res.end(`no ${alias[1]} image built yet: run \`${alias[1] === 'debian' ? 'sudo npm run images -- debian' : 'npm run images'}\`\n`);
     }
-    status = 206;
-    headers['content-range'] = `bytes ${start}-${end}/${st.size}`;
+    return serveAs(images, req, res, '/' + file.slice(imagesDir.length + 1), notFound(res, path));
   }
-  headers['content-length'] = st.size === 0 ? 0 : end - start + 1;
-  res.writeHead(status, headers);
-  if (req.method === 'HEAD' || st.size === 0) return res.end();
-  createReadStream(file, { start, end }).on('error', () => res.destroy()).pipe(res);
+  if (path.startsWith('/dist/')) return serveAs(dist, req, res, req.url.slice(5), notFound(res, path));
+  if (path.startsWith('/images/')) return serveAs(images, req, res, req.url.slice(7), notFound(res, path));
+  if (path === '/README.md') return readme(req, res, notFound(res, path));
+  demo(req, res, notFound(res, path));
 });
 
 server.on('error', (e) => {
   console.error(e.code === 'EADDRINUSE' ? `demo: port ${port} is in use; try PORT=8081 npm start` : `demo: ${e.message}`);
   process.exit(1);
 });
-server.listen(port, () => console.log(`web-vm demo: http://localhost:${port}/`));
+server.listen(port, () => {
+  console.log(`web-vm demo: http://localhost:${port}/  (blog: /blog.html, tutorial: /tutorial.html)`);
+  for (const n of ['debian', 'busybox']) {
+    const f = imageFor(n);
+    console.log(`  /images/${n}.ext2 → ${f && existsSync(f) ? f.slice(repoRoot.length + 1) : `(missing: ${n === 'debian' ? 'sudo npm run images -- debian' : 'npm run images'})`}`);
+  }
+});

@@ -1,4 +1,4 @@
-// Public entry. The <web-vm> element arrives with its issue; for now the
-// package exports the VM core, which runs in a worker or in Node.
+// Public browser entry: defines <web-vm> (guarded) and exports its class and
+// types. The VM core for workers and Node is `web-vm/vm` (src/vm/index.ts).
 export const version = '0.1.0';
-export * from './vm/index.js';
+export * from './element/web-vm.js';

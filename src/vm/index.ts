@@ -110,3 +110,6 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   if (disk !== undefined) await disk.commit();
   return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
 }
+
+export { Vm, mergeEnv, type VmOptions, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';
+export type { ExitInfo } from './kernel/kernel.js';

@@ -21,7 +21,7 @@ import type { Console } from './console.js';
 import { buildStack, loadElf, parseElf } from './elf.js';
 import { isNeedsPage, loadExecutable, stackBytes, parkForPage, retrySyscallAfterPage } from './exec.js';
 import { SyscallError, VmError } from './errors.js';
-import { ConsoleFile } from './files.js';
+import { ConsoleFile, type OpenFile } from './files.js';
 import { SYSCALLS } from './syscalls/table.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE, TASK_ZOMBIE } from './task.js';
 import { futexWake } from './syscalls/futex.js';
@@ -84,6 +84,18 @@ export interface KernelOptions {
    * ('quota' → ENOSPC, anything else → EIO, as Linux reports writeback errors).
    */
   commit?: () => Promise<void>;
+}
+
+/** How kernel.spawn() sets up the new process beyond its program. */
+export interface SpawnOptions {
+  /**
+   * Open files for fds 0, 1 and 2 (pipes a host reads, say). Absent: the
+   * console. Each gets one reference from the new task.
+   */
+  stdio?: [OpenFile, OpenFile, OpenFile];
+  /** Credentials (the element's `user` attribute). Default 0:0. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ExitInfo {
@@ -173,8 +185,12 @@ export class Kernel implements InterruptHost {
     if (this.opts.trace) this.opts.trace(line);
   }
 
-  /** Create the first process running `path` (resolved in the image). */
-  async spawn(path: string, argv: string[], envp: string[], cwdPath = '/'): Promise<Task> {
+  /**
+   * devfs on /dev, procfs on /proc and the tmpfs mounts, where the image has
+   * the directories; idempotent. spawn() does it; a host that touches files
+   * before the first process (the element's writeFile) calls it first.
+   */
+  async mountFilesystems(): Promise<void> {
     this.rootInode = await this.opts.root.root();
     // devfs on /dev when the image has the directory (as Debian's does).
     try {
@@ -197,6 +213,15 @@ export class Kernel implements InterruptHost {
       // No /proc directory in the image.
     }
     await mountTmpfs(this);
+  }
+
+  /**
+   * Create a process with no parent running `path` (resolved in the image):
+   * the first one, or another started by the host (a second command next to
+   * a shell, whose status the host collects with run()).
+   */
+  async spawn(path: string, argv: string[], envp: string[], cwdPath = '/', opts: SpawnOptions = {}): Promise<Task> {
+    await this.mountFilesystems();
     let cwd: Inode;
     try {
       cwd = await resolve(this.rootInode, this.rootInode, cwdPath, { followLast: true, mounts: this.mounts });
@@ -209,11 +234,12 @@ export class Kernel implements InterruptHost {
     const t = new Task(this.nextPid++, 0, as, this.rootInode, cwd);
     t.startMs = this.monotonic();
     t.cwdPath = cwdPath;
-    t.uid = t.euid = t.suid = this.opts.uid ?? 0;
-    t.gid = t.egid = t.sgid = this.opts.gid ?? 0;
+    t.uid = t.euid = t.suid = opts.uid ?? this.opts.uid ?? 0;
+    t.gid = t.egid = t.sgid = opts.gid ?? this.opts.gid ?? 0;
     t.pgid = t.pid;
     t.sid = t.pid;
-    this.installConsoleStdio(t);
+    if (opts.stdio) for (let fd = 0; fd < 3; fd++) t.installFd(fd, opts.stdio[fd]!, false);
+    else this.installConsoleStdio(t);
     await this.exec(t, path, argv, envp, true);
     this.tasks.set(t.pid, t);
     return t;
@@ -796,9 +822,9 @@ export function errnoOf(e: unknown): number {
   throw e;
 }
 
-function errText(e: unknown): string {
+export function errText(e: unknown): string {
   if (e instanceof FsError) {
-    const names: Record<number, string> = { 2: 'No such file or directory', 20: 'Not a directory', 40: 'Too many levels of symbolic links', 36: 'File name too long', 13: 'Permission denied', 5: 'Input/output error' };
+    const names: Record<number, string> = { 2: 'No such file or directory', 20: 'Not a directory', 40: 'Too many levels of symbolic links', 36: 'File name too long', 13: 'Permission denied', 5: 'Input/output error', 17: 'File exists', 21: 'Is a directory', 28: 'No space left on device', 30: 'Read-only file system' };
     return names[e.errno] ?? e.message;
   }
   return e instanceof Error ? e.message : String(e);

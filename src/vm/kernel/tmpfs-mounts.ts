@@ -14,7 +14,8 @@ export async function mountTmpfs(k: Kernel): Promise<void> {
   for (const [path, dev] of mounts) {
     try {
       const dir = await resolve(k.rootInode, k.rootInode, path, { followLast: true, mounts: k.mounts });
-      if ((dir.mode & S_IFMT) !== S_IFDIR || k.mounts.mountedOn(dir) !== undefined) continue;
+      // Resolution crosses into a tmpfs mounted by an earlier call: `dir` is then that tmpfs's root.
+      if ((dir.mode & S_IFMT) !== S_IFDIR || k.mounts.mountedOn(dir) !== undefined || k.mounts.mountpointOf(dir) !== undefined) continue;
       const fs = new TmpFs(dev, half, () => k.now());
       k.mounts.mount(dir, await fs.root());
       k.mountLines.push({ source: 'tmpfs', target: path, type: 'tmpfs', opts: `rw,nosuid,nodev${path === '/tmp' ? '' : ',noexec'},size=${half >> 10}k`, dev });
