@@ -25,6 +25,22 @@ if (!existsSync(join(repoRoot, 'dist', 'web-vm.js'))) {
   execSync('npm run build', { cwd: repoRoot, stdio: 'inherit' });
 }
 
+// The pages boot the Debian image (and the busybox one): build what is
+// missing, once, when this machine can (Debian needs root and debootstrap).
+{
+  const missing = ['busybox', 'debian'].filter((n) => !imageFor(n));
+  const canDebian = process.getuid?.() === 0 && ['/usr/sbin/debootstrap', '/sbin/debootstrap'].some((f) => existsSync(f));
+  const build = missing.filter((n) => n !== 'debian' || canDebian);
+  if (build.length > 0) {
+    console.log(`demo: building the ${build.join(' and ')} image${build.length > 1 ? 's' : ''} (once; Debian takes a few minutes)…`);
+    try {
+      execSync(`node images/build.mjs ${build.join(' ')}`, { cwd: repoRoot, stdio: 'inherit' });
+    } catch {
+      console.log('demo: an image could not be built; the pages that need it show an error panel saying how to build it');
+    }
+  }
+}
+
 /** The current image file for a stable name, or null. */
 function imageFor(name) {
   try {

@@ -85,6 +85,54 @@ c = socket.socket(socket.AF_UNIX); c.connect(path); x, _ = s.accept(); c.sendall
 os.unlink(path)
 '`));
 
+// Pool workers take tasks under a process-shared semaphore (sem_open memory): close()+join()
+// and terminate() hung while shared futex wakes did not reach other processes.
+test('python3: multiprocessing.Pool map, close and join, terminate, a context manager', { timeout: TIMEOUT }, () =>
+  same(`python3 - <<'PY'
+import multiprocessing as mp, time
+def f(x): return x * x
+def slow(x): time.sleep(100)
+if __name__ == '__main__':
+    p = mp.Pool(2); print(p.map(f, range(8)), flush=True)
+    p.close(); p.join(); print("closed and joined", [w.exitcode for w in p._pool], flush=True)
+    with mp.Pool(2) as p: print(p.map(f, range(3)), flush=True)
+    p.join(); print("context manager left", flush=True)
+    p = mp.Pool(2); r = p.map_async(slow, range(2)); time.sleep(0.5)
+    p.terminate(); p.join(); print("terminated", r.ready(), flush=True)
+PY`));
+
+test('python3: asyncio tasks, a Queue, sleep, wait_for, subprocesses, an executor', { timeout: TIMEOUT }, () =>
+  same(`python3 - <<'PY'
+import asyncio
+async def worker(name, q, out):
+    while True:
+        item = await q.get()
+        if item is None:
+            q.task_done(); break
+        await asyncio.sleep(0.01 * item)
+        out.append((name, item)); q.task_done()
+async def main():
+    q = asyncio.Queue(); out = []
+    ws = [asyncio.create_task(worker(f"w{i}", q, out)) for i in range(3)]
+    for i in range(6): await q.put(i)
+    for _ in ws: await q.put(None)
+    await q.join(); await asyncio.gather(*ws)
+    print(sorted(i for _, i in out))
+    p = await asyncio.create_subprocess_exec("/bin/sh", "-c", "echo out; echo err >&2; exit 4", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    o, e = await p.communicate(); print(p.returncode, o, e)
+    p = await asyncio.create_subprocess_shell("cat", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    o, _ = await p.communicate(b"hello\\n"); print(p.returncode, o)
+    r = await asyncio.wait_for(asyncio.sleep(0.05, "slept"), timeout=5); print(r)
+    try:
+        await asyncio.wait_for(asyncio.sleep(10), timeout=0.05)
+    except asyncio.TimeoutError: print("timeout")
+    print(await asyncio.gather(*(asyncio.sleep(0.01 * i, i) for i in range(4))))
+    loop = asyncio.get_running_loop()
+    print(await loop.run_in_executor(None, sum, [1, 2, 3]))
+asyncio.run(main())
+print("done")
+PY`));
+
 test('procps: ps aux and ps -ef list the tasks, pgrep finds them, free and uptime read /proc', { timeout: TIMEOUT }, async () => {
   const out = await vmOnly('sleep 30 & SPID=$!; ps aux; echo ---; ps -ef; echo ---; pgrep -x sleep; echo $SPID; echo ---; free -k; uptime; kill $SPID; wait');
   const [aux, ef, pg, mem] = out.split('---\n');

@@ -210,6 +210,7 @@ export class WebVm extends LitElement {
     const restart = ['imageUrl', 'cmd', 'args'].some((k) => changed.has(k as keyof WebVm) && changed.get(k as keyof WebVm) !== undefined);
     if (restart && this.client !== null) void this.restart();
     if (changed.has('loading') && changed.get('loading') !== undefined && this.phase === 'idle') this.scheduleStart();
+    if (changed.has('screenReaderMode') && this.view) this.view.term.options.screenReaderMode = this.screenReaderMode;
   }
 
   private scheduleStart(): void {

@@ -50,7 +50,7 @@ describe('<web-vm>', () => {
     equal(exit.detail.signal, 0, 'exit detail.signal');
     ok(exit.bubbles && exit.composed, 'exit bubbles and is composed');
     ok(progress.length > 0, 'some web-vm-progress events');
-    ok(progress.every((p) => p.phase === 'image' && p.loaded > 0), `progress details: ${JSON.stringify(progress.slice(0, 3))}`);
+    ok(progress.every((p) => (p.phase === 'image' || p.phase === 'program') && p.loaded > 0), `progress details: ${JSON.stringify(progress.slice(0, 3))}`);
     const text = await waitForScreen(el, /Press Enter/);
     ok(/^hello from x86\n42\n/.test(text), `terminal shows the output:\n${text}`);
     ok(/exited with status 0/.test(text), 'exit line on the terminal');

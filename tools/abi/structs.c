@@ -13,6 +13,7 @@
 #include <linux/time_types.h>
 #include <linux/resource.h>
 #include <linux/fcntl.h>
+#include <linux/close_range.h>
 #include <linux/auxvec.h>
 #include <linux/mman.h>
 #include <linux/uio.h>
@@ -71,7 +72,7 @@ int main(void) {
   printf("\n// fcntl / open flags (linux/fcntl.h)\n");
   C(O_RDONLY); C(O_WRONLY); C(O_RDWR); C(O_ACCMODE); C(O_CREAT); C(O_EXCL); C(O_NOCTTY); C(O_TRUNC); C(O_APPEND); C(O_NONBLOCK);
   C(O_DIRECTORY); C(O_NOFOLLOW); C(O_CLOEXEC); C(O_PATH); C(O_LARGEFILE); C(O_DSYNC); C(O_NOATIME); C(O_TMPFILE);
-  C(F_DUPFD); C(F_GETFD); C(F_SETFD); C(F_GETFL); C(F_SETFL); C(F_DUPFD_CLOEXEC); C(FD_CLOEXEC); C(F_GETLK64); C(F_SETLK64); C(F_SETLKW64); C(F_GETLK); C(F_SETLK); C(F_SETLKW);
+  C(F_DUPFD); C(F_GETFD); C(F_SETFD); C(F_GETFL); C(F_SETFL); C(F_DUPFD_CLOEXEC); C(FD_CLOEXEC); C(CLOSE_RANGE_UNSHARE); C(CLOSE_RANGE_CLOEXEC); C(F_GETLK64); C(F_SETLK64); C(F_SETLKW64); C(F_GETLK); C(F_SETLK); C(F_SETLKW);
   C(AT_FDCWD); C(AT_SYMLINK_NOFOLLOW); C(AT_REMOVEDIR); C(AT_SYMLINK_FOLLOW); C(AT_EMPTY_PATH); C(AT_EACCESS);
   printf("\n// auxv (linux/auxvec.h)\n");
   C(AT_NULL); C(AT_PHDR); C(AT_PHENT); C(AT_PHNUM); C(AT_PAGESZ); C(AT_BASE); C(AT_FLAGS); C(AT_ENTRY); C(AT_UID); C(AT_EUID); C(AT_GID); C(AT_EGID);

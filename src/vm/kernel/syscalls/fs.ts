@@ -461,6 +461,27 @@ function close(t: Task, fd: number): number {
   return 0;
 }
 
+/**
+ * close_range(2): close, or with CLOSE_RANGE_CLOEXEC mark close-on-exec,
+ * every open descriptor from `first` to `last` (unsigned, ~0 for all).
+ * CLOSE_RANGE_UNSHARE is accepted without copying the table: the table
+ * belongs to the process, which is the same thing while the caller is its
+ * only thread (a child between fork and exec, as Python's subprocess calls it).
+ */
+function closeRange(t: Task, first: number, last: number, flags: number): number {
+  first >>>= 0;
+  last >>>= 0;
+  if ((flags & ~(S.CLOSE_RANGE_UNSHARE | S.CLOSE_RANGE_CLOEXEC)) !== 0 || first > last) throw new SyscallError(EINVAL);
+  const end = Math.min(last, t.fds.length - 1);
+  for (let fd = first; fd <= end; fd++) {
+    const e = t.getFd(fd);
+    if (e === null) continue;
+    if (flags & S.CLOSE_RANGE_CLOEXEC) e.cloexec = true;
+    else t.closeFd(fd);
+  }
+  return 0;
+}
+
 export const fsSyscalls: SyscallTable = {
   [N.NR_read]: (_k, t, fd, buf, count) => doRead(t, fd, buf, count, null),
   [N.NR_write]: (k, t, fd, buf, count) => doWrite(k, t, fd, buf, count, null),
@@ -471,6 +492,7 @@ export const fsSyscalls: SyscallTable = {
   [N.NR_open]: (k, t, path, flags, mode) => openAt(k, t, S.AT_FDCWD, path, flags, mode),
   [N.NR_openat]: (k, t, dirfd, path, flags, mode) => openAt(k, t, dirfd, path, flags, mode),
   [N.NR_close]: (_k, t, fd) => close(t, fd),
+  [N.NR_close_range]: (_k, t, first, last, flags) => closeRange(t, first, last, flags),
   [N.NR_stat64]: (k, t, path, buf) => statAt(k, t, S.AT_FDCWD, path, buf, 0, 'stat64'),
   [N.NR_lstat64]: (k, t, path, buf) => statAt(k, t, S.AT_FDCWD, path, buf, S.AT_SYMLINK_NOFOLLOW, 'stat64'),
   [N.NR_fstat64]: (_k, t, fd, buf) => {

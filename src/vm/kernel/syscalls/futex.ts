@@ -4,7 +4,8 @@ import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
 import { interruptible } from '../signals.js';
 import type { Task } from '../task.js';
-import type { AddressSpace } from '../../mem/address-space.js';
+import { PTE_PRESENT, PTE_SHARED, type AddressSpace } from '../../mem/address-space.js';
+import { PAGE_SHIFT, PAGE_SIZE } from '../../mem/layout.js';
 import type { SyscallTable } from './types.js';
 import { clockMs, readTimespecMs } from './time.js';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/structs.js';
@@ -12,9 +13,9 @@ import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from '../abi/events.j
 
 /**
  * futex(2): WAIT / WAKE and their _BITSET forms, REQUEUE, CMP_REQUEUE and
- * WAKE_OP, keyed by address space and address, so the threads of a process
- * find each other. A futex word in a MAP_SHARED mapping seen by two
- * processes is not matched across them (private keys only). The PI
+ * WAKE_OP. Private operations key by address space and address, so the
+ * threads of a process find each other; shared ones on MAP_SHARED memory key
+ * by the frame, so processes sharing it do too (futexKey). The PI
  * operations answer ENOSYS, so glibc falls back to its plain mutexes.
  * Robust lists (set_robust_list) are walked when a thread exits.
  */
@@ -34,28 +35,55 @@ const ROBUST_LIST_HEAD_SIZE = 12;
 
 interface Waiter {
   bitset: number;
-  /** The address it waits on now (REQUEUE moves it). */
+  /** The key space it waits in now: an address space, or PhysicalMemory for shared keys. */
+  space: object;
+  /** The address it waits on now (REQUEUE moves it): virtual, or physical for shared keys. */
   addr: number;
   wake: () => void;
 }
 
-const queues = new WeakMap<AddressSpace, Map<number, Waiter[]>>();
+/** A futex's identity: where its waiters queue (see futexKey). */
+interface FutexKey {
+  space: object;
+  addr: number;
+}
 
-function queueMap(as: AddressSpace): Map<number, Waiter[]> {
-  let m = queues.get(as);
-  if (!m) queues.set(as, (m = new Map()));
+const queues = new WeakMap<object, Map<number, Waiter[]>>();
+
+/**
+ * The key of the futex word at `addr` (kernel/futex/core.c get_futex_key).
+ * A private operation (FUTEX_PRIVATE_FLAG) keys by address space and
+ * address. A shared one on a MAP_SHARED page keys by the frame and offset,
+ * so processes that map the page at any address find each other (glibc's
+ * process-shared semaphores and mutexes: sem_open, Python's multiprocessing
+ * locks); on private memory it keys as a private one.
+ */
+function futexKey(as: AddressSpace, addr: number, priv: boolean): FutexKey {
+  addr >>>= 0;
+  if (!priv) {
+    const pte = as.pte(addr >>> PAGE_SHIFT);
+    if ((pte & (PTE_SHARED | PTE_PRESENT)) === (PTE_SHARED | PTE_PRESENT)) {
+      return { space: as.phys, addr: as.phys.frameAddr(pte >>> PAGE_SHIFT) + (addr & (PAGE_SIZE - 1)) };
+    }
+  }
+  return { space: as, addr };
+}
+
+function queueMap(space: object): Map<number, Waiter[]> {
+  let m = queues.get(space);
+  if (!m) queues.set(space, (m = new Map()));
   return m;
 }
 
-function enqueue(as: AddressSpace, w: Waiter): void {
-  const m = queueMap(as);
+function enqueue(w: Waiter): void {
+  const m = queueMap(w.space);
   const q = m.get(w.addr);
   if (q) q.push(w);
   else m.set(w.addr, [w]);
 }
 
-function dequeue(as: AddressSpace, w: Waiter): boolean {
-  const m = queues.get(as);
+function dequeue(w: Waiter): boolean {
+  const m = queues.get(w.space);
   const q = m?.get(w.addr);
   if (!q) return false;
   const i = q.indexOf(w);
@@ -65,11 +93,10 @@ function dequeue(as: AddressSpace, w: Waiter): boolean {
   return true;
 }
 
-/** Wake up to `n` waiters on `addr` whose bitset intersects `bitset`. */
-export function futexWake(as: AddressSpace, addr: number, n: number, bitset = FUTEX_BITSET_MATCH_ANY): number {
-  addr >>>= 0;
-  const m = queues.get(as);
-  const q = m?.get(addr);
+/** Wake up to `n` waiters on `key` whose bitset intersects `bitset`. */
+function wakeKey(key: FutexKey, n: number, bitset = FUTEX_BITSET_MATCH_ANY): number {
+  const m = queues.get(key.space);
+  const q = m?.get(key.addr);
   if (!q) return 0;
   let woken = 0;
   for (let k = 0; k < q.length && woken < n; ) {
@@ -80,28 +107,37 @@ export function futexWake(as: AddressSpace, addr: number, n: number, bitset = FU
       woken++;
     } else k++;
   }
-  if (q.length === 0) m!.delete(addr);
+  if (q.length === 0) m!.delete(key.addr);
   return woken;
 }
 
+/**
+ * Wake up to `n` waiters on the futex at `addr` as a shared FUTEX_WAKE does
+ * (the kernel's own wakes: CLONE_CHILD_CLEARTID, robust lists).
+ */
+export function futexWake(as: AddressSpace, addr: number, n: number): number {
+  return wakeKey(futexKey(as, addr, false), n);
+}
+
 /** Wake `nWake` waiters on `from`, then move up to `nMove` of the rest to `to`; the count of both. */
-function requeue(as: AddressSpace, from: number, to: number, nWake: number, nMove: number): [number, number] {
-  const woken = futexWake(as, from, nWake);
-  const m = queueMap(as);
-  const q = m.get(from);
+function requeue(from: FutexKey, to: FutexKey, nWake: number, nMove: number): [number, number] {
+  const woken = wakeKey(from, nWake);
+  const m = queueMap(from.space);
+  const q = m.get(from.addr);
   let moved = 0;
   while (q && q.length > 0 && moved < nMove) {
     const w = q.shift()!;
-    w.addr = to;
-    enqueue(as, w);
+    w.space = to.space;
+    w.addr = to.addr;
+    enqueue(w);
     moved++;
   }
-  if (q && q.length === 0) m.delete(from);
+  if (q && q.length === 0) m.delete(from.addr);
   return [woken, moved];
 }
 
 /** FUTEX_WAKE_OP's encoded operation on *uaddr2 and its comparison (futex(2), FUTEX_OP). */
-function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, val3: number): number {
+function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, val3: number, priv: boolean): number {
   const op = (val3 >>> 28) & 7;
   const shift = (val3 >>> 28) & 8;
   const cmp = (val3 >>> 24) & 0xf;
@@ -123,7 +159,7 @@ function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, v
     default: throw new SyscallError(ENOSYS);
   }
   t.as.write32(uaddr2, v | 0);
-  let woken = futexWake(t.as, uaddr, n);
+  let woken = wakeKey(futexKey(t.as, uaddr, priv), n);
   let hit: boolean;
   switch (cmp) {
     case 0: hit = old === cmparg; break;
@@ -134,7 +170,7 @@ function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, v
     case 5: hit = old >= cmparg; break;
     default: throw new SyscallError(ENOSYS);
   }
-  if (hit) woken += futexWake(t.as, uaddr2, n2);
+  if (hit) woken += wakeKey(futexKey(t.as, uaddr2, priv), n2);
   return woken;
 }
 
@@ -146,30 +182,30 @@ function readTimeout(k: Kernel, t: Task, addr: number, wide: boolean, absolute: 
   return Math.max(0, ms - clockMs(k, realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC));
 }
 
-function wait(k: Kernel, t: Task, addr: number, bitset: number, ms: number): Promise<number> {
-  const as = t.as;
+function wait(k: Kernel, t: Task, key: FutexKey, bitset: number, ms: number): Promise<number> {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let w: Waiter | null = null;
   const p = new Promise<number>((resolve) => {
     w = {
       bitset,
-      addr,
+      space: key.space,
+      addr: key.addr,
       wake: () => {
         if (timer !== null) k.clearTimer(timer);
         resolve(0);
       },
     };
-    enqueue(as, w);
+    enqueue(w);
     if (ms !== Infinity) {
       timer = k.setTimer(() => {
-        if (dequeue(as, w!)) resolve(-ETIMEDOUT);
+        if (dequeue(w!)) resolve(-ETIMEDOUT);
       }, ms);
     }
   });
   // A signal takes the waiter off its queue, so a later wake goes to someone else.
   return interruptible(t, p).catch((e: unknown) => {
     if (timer !== null) k.clearTimer(timer);
-    dequeue(as, w!);
+    dequeue(w!);
     throw e;
   });
 }
@@ -179,6 +215,7 @@ function futex(k: Kernel, t: Task, uaddr: number, op: number, val: number, timeo
   if (op & FUTEX_CLOCK_REALTIME && cmd !== FUTEX_WAIT_BITSET) throw new SyscallError(ENOSYS);
   const addr = uaddr >>> 0;
   if (addr & 3) throw new SyscallError(EINVAL);
+  const priv = (op & FUTEX_PRIVATE_FLAG) !== 0;
   switch (cmd) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
@@ -188,25 +225,25 @@ function futex(k: Kernel, t: Task, uaddr: number, op: number, val: number, timeo
       const ms = readTimeout(k, t, timeout, wide, cmd === FUTEX_WAIT_BITSET, (op & FUTEX_CLOCK_REALTIME) !== 0);
       if (t.as.read32(addr) !== val) throw new SyscallError(EAGAIN);
       if (ms <= 0) throw new SyscallError(ETIMEDOUT);
-      return wait(k, t, addr, bitset, ms);
+      return wait(k, t, futexKey(t.as, addr, priv), bitset, ms);
     }
     case FUTEX_WAKE:
-      return futexWake(t.as, addr, val >>> 0);
+      return wakeKey(futexKey(t.as, addr, priv), val >>> 0);
     case FUTEX_WAKE_BITSET:
       if (val3 === 0) throw new SyscallError(EINVAL);
-      return futexWake(t.as, addr, val >>> 0, val3);
+      return wakeKey(futexKey(t.as, addr, priv), val >>> 0, val3);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
       // The timeout argument carries val2, the most waiters to move.
       if (val < 0 || timeout < 0) throw new SyscallError(EINVAL);
       if ((uaddr2 >>> 0) & 3) throw new SyscallError(EINVAL);
       if (cmd === FUTEX_CMP_REQUEUE && t.as.read32(addr) !== val3) throw new SyscallError(EAGAIN);
-      const [woken, moved] = requeue(t.as, addr, uaddr2 >>> 0, val, timeout);
+      const [woken, moved] = requeue(futexKey(t.as, addr, priv), futexKey(t.as, uaddr2, priv), val, timeout);
       // Both count the moved waiters too (futex_requeue's task_count), whatever futex(2) says of REQUEUE.
       return woken + moved;
     }
     case FUTEX_WAKE_OP:
-      return wakeOp(t, addr, uaddr2 >>> 0, val >>> 0, timeout >>> 0, val3);
+      return wakeOp(t, addr, uaddr2 >>> 0, val >>> 0, timeout >>> 0, val3, priv);
   }
   throw new SyscallError(ENOSYS);
 }
