@@ -28,7 +28,7 @@ import { futexWake } from './syscalls/futex.js';
 import { rssKb } from './syscalls/rusage.js';
 import { deliverPending, hasDeliverable, isBlocked, postSignal, signalProcess } from './signals.js';
 import { releaseRobustList } from './syscalls/futex.js';
-import { NR_futex, NR_futex_time64, NR_ioctl, NR_read, NR_readv, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+import { NR_futex, NR_futex_time64, NR_ioctl, NR_read, NR_readv, NR_restart_syscall, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
 import { jobControlExit, signalGroup } from './job-control.js';
 import { Tty } from './tty.js';
 import { PtyTable, TtyFile } from './tty-file.js';
@@ -496,9 +496,10 @@ export class Kernel implements InterruptHost {
     const restart = v === -EINTR && restartRequested(t, regs);
     t.interrupted = false;
     if (restart) {
-      regs[R_EAX] = t.syscallNr;
+      // A call that left a restart block carries on through restart_syscall (-ERESTART_RESTARTBLOCK).
+      regs[R_EAX] = t.restartBlock !== null ? NR_restart_syscall : t.syscallNr;
       regs[S_EIP] = (regs[S_EIP] - 2) | 0;
-    }
+    } else t.restartBlock = null;
     t.state = TASK_RUNNABLE;
   }
 

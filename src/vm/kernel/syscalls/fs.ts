@@ -528,8 +528,22 @@ export const fsSyscalls: SyscallTable = {
   },
   [N.NR_dup2]: (_k, t, a, b) => dup2(t, a, b, 0, false),
   [N.NR_dup3]: (_k, t, a, b, flags) => dup2(t, a, b, flags, true),
-  // The overlay commits whole filesystem states, so one file's fsync commits everything (like sync).
-  [N.NR_fsync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
-  [N.NR_fdatasync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
+  [N.NR_fsync]: (k, t, fd) => fsync(k, t, fd),
+  [N.NR_fdatasync]: (k, t, fd) => fsync(k, t, fd),
 };
+
+/**
+ * fsync/fdatasync. Only files and directories of a filesystem have an fsync operation: a pipe,
+ * socket, terminal, character device, eventfd or /proc file fails with EINVAL, an O_PATH
+ * descriptor with EBADF (vfs_fsync_range, fdget). The overlay commits whole filesystem states,
+ * so one file's fsync commits everything (like sync).
+ */
+async function fsync(k: Kernel, t: Task, fd: number): Promise<number> {
+  const f = fileOf(t, fd);
+  if (f.flags & S.O_PATH) throw new SyscallError(EBADF);
+  const type = f instanceof InodeFile && f.ino.fs !== k.procfs ? f.ino.mode & S_IFMT : 0;
+  if (type !== S_IFREG && type !== S_IFDIR) throw new SyscallError(EINVAL);
+  await k.syncAll();
+  return 0;
+}
 
