@@ -2,7 +2,7 @@ import { EBADF, ENXIO, ESPIPE } from './abi/errno.js';
 import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_WRONLY } from './abi/structs.js';
 import type { FileSystem, Inode, Stat } from '../fs/types.js';
 import { SyscallError } from './errors.js';
-import { OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT, WaitQueue } from './files.js';
+import { OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT } from './files.js';
 import { Pipe, PIPE_BUF } from './pipe.js';
 import { interruptible } from './signals.js';
 import type { Task } from './task.js';
@@ -17,7 +17,6 @@ class Fifo {
   readonly pipe = new Pipe();
   readOpens = 0;
   writeOpens = 0;
-  readonly opened = new WaitQueue();
 }
 
 /**
@@ -52,7 +51,7 @@ export class FifoTable {
     if (present > 0) return file;
     const seen = partner();
     try {
-      while (partner() === seen) await interruptible(t, f.opened.wait());
+      while (partner() === seen) await interruptible(t, f.pipe.changed());
     } catch (e) {
       file.release();
       throw e;
@@ -84,14 +83,13 @@ export class FifoFile extends OpenFile {
     const p = fifo.pipe;
     this.seenWriters = p.writers === 0 ? fifo.writeOpens : -1;
     if (this.readable) {
-      p.readers++;
       fifo.readOpens++;
+      p.openEnd(false);
     }
     if (this.writable) {
-      p.writers++;
       fifo.writeOpens++;
+      p.openEnd(true);
     }
-    fifo.opened.wake();
     ino.fs.retain?.(ino);
   }
   get pipe(): Pipe {
@@ -128,7 +126,7 @@ export class FifoFile extends OpenFile {
     return s;
   }
   override pollChange(): Promise<void> {
-    return Promise.race([this.pipe.changed(), this.fifo.opened.wait()]);
+    return this.pipe.changed();
   }
   override release(): void {
     if (this.readable) this.pipe.closeEnd(false);
