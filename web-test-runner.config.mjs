@@ -7,12 +7,14 @@
 // fetch `/build/src/...` modules and `/.cache/images/...` disk images.
 // The page is NOT cross-origin isolated (no COOP/COEP headers): the VM must
 // work there, so tests run in exactly the environment an embedding page has.
-import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import serveStatic from 'serve-static';
 import { resolve, sep } from 'node:path';
 import { summaryReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { makeExt2Image } from './test/support/mkimage.mjs';
 
 const rootDir = process.cwd();
 
@@ -108,6 +110,29 @@ function cdnOrigin() {
 }
 
 /**
+ * A second, different test image for tests that switch images: the busybox
+ * test image's tree with /etc/hostname saying `second-image`, built at
+ * server start into build/test-images/busybox-second.ext2 (mke2fs, ~0.2 s).
+ */
+function secondImage() {
+  return {
+    name: 'web-vm-second-image',
+    serverStart() {
+      const manifest = JSON.parse(readFileSync(resolve(rootDir, '.cache/images/busybox.json'), 'utf8'));
+      const tree = resolve(rootDir, '.cache/images', manifest.image.replace(/\.ext2$/, '.tree'));
+      const copy = mkdtempSync(resolve(tmpdir(), 'web-vm-second-'));
+      try {
+        cpSync(tree, copy, { recursive: true, verbatimSymlinks: true });
+        writeFileSync(resolve(copy, 'etc/hostname'), 'second-image\n');
+        makeExt2Image(copy, resolve(rootDir, 'build/test-images/busybox-second.ext2'));
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
  * Counts requests per URL (path and query), so a test can prove what was NOT
  * fetched (worker fetches do not show in the page's performance entries):
  * GET /__request-count?url=/path?query answers {count}.
@@ -136,7 +161,7 @@ export default {
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 60_000 } },
   middleware: [requestCounter(), rangeRequests()],
-  plugins: [cdnOrigin()],
+  plugins: [cdnOrigin(), secondImage()],
   // summaryReporter lists every test (✓/𐄂) with errors and browser logs; it suits CI logs.
   reporters: [summaryReporter({ flatten: false }), countsReporter()],
   browsers: [

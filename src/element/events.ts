@@ -13,7 +13,7 @@ export interface WebVmProgressDetail {
   phase: ProgressPhase;
   /** Bytes fetched so far. */
   loaded: number;
-  /** Bytes expected, when known (a server without Range support: the whole image). */
+  /** Size of the disk image, when known (the most that can be fetched). */
   total: number | null;
 }
 

@@ -189,17 +189,20 @@ export class WebVm extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.onVisibility);
+    window.addEventListener('pagehide', this.onVisibility);
     if (this.phase === 'idle' || this.phase === 'stopped') this.scheduleStart();
   }
 
-  /** A hidden page may be discarded without warning: commit the guest's changes (DESIGN.md decision 7). */
-  private readonly onVisibility = (): void => {
-    if (document.visibilityState === 'hidden' && this.client && this.persistKey) this.client.request('commit', {}).catch(() => {});
+  /** A hidden or unloading page may be discarded without warning: commit the guest's changes (DESIGN.md decision 7). */
+  private readonly onVisibility = (ev: Event): void => {
+    const leaving = ev.type === 'pagehide' || document.visibilityState === 'hidden';
+    if (leaving && this.client && this.persistKey) this.client.request('commit', {}).catch(() => {});
   };
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.onVisibility);
+    window.removeEventListener('pagehide', this.onVisibility);
     // Moving the element (remove + insert in one task) must not restart it.
     queueMicrotask(() => {
       if (!this.isConnected) void this.shutdown('idle');
@@ -210,6 +213,7 @@ export class WebVm extends LitElement {
     const restart = ['imageUrl', 'cmd', 'args'].some((k) => changed.has(k as keyof WebVm) && changed.get(k as keyof WebVm) !== undefined);
     if (restart && this.client !== null) void this.restart();
     if (changed.has('loading') && changed.get('loading') !== undefined && this.phase === 'idle') this.scheduleStart();
+    if (changed.has('screenReaderMode') && this.view) this.view.term.options.screenReaderMode = this.screenReaderMode;
   }
 
   private scheduleStart(): void {
@@ -256,6 +260,9 @@ export class WebVm extends LitElement {
       this.fail({ type: 'attribute', message: e.message });
       return;
     }
+    // Ask the browser to keep this origin's storage (the persist-key's changes)
+    // out of eviction under storage pressure. Only pages have this, not workers.
+    if (this.persistKey) navigator.storage?.persist?.().catch(() => {});
     const view = this.ensureView();
     const client = new VmClient({
       output: (d) => view.term.write(d),

@@ -26,7 +26,7 @@ export async function openDisk(o: OpenDiskOptions): Promise<Disk> {
   return openBrowserDisk({
     imageUrl: o.imageUrl,
     persistKey: o.persistKey,
-    onProgress: (p) => o.onProgress({ phase: 'image', loaded: p.bytesFetched + p.bytesFromCache, total: null }),
+    onProgress: (p) => o.onProgress({ phase: 'image', loaded: p.bytesFetched + p.bytesFromCache, total: p.size }),
     onError: (e) => o.onError(storageErrorInfo(e)),
   });
 }

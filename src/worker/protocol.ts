@@ -107,7 +107,7 @@ export interface ProgressInfo {
   phase: ProgressPhase;
   /** Bytes fetched so far. */
   loaded: number;
-  /** Bytes expected, when known. */
+  /** Size of the disk image, when known. */
   total: number | null;
 }
 

@@ -7,7 +7,7 @@
 import { VmError } from '../vm/kernel/errors.js';
 import { Vm } from '../vm/vm.js';
 import { openDisk, StorageError, storageErrorInfo, type Disk } from './open-disk.js';
-import { transfers, type ErrorInfo, type FromWorker, type ProgressInfo, type RequestMessage, type Requests, type ToWorker, type WebVmErrorType } from './protocol.js';
+import { transfers, type ErrorInfo, type FromWorker, type ProgressInfo, type ProgressPhase, type RequestMessage, type Requests, type ToWorker, type WebVmErrorType } from './protocol.js';
 
 interface WorkerScope {
   postMessage(msg: FromWorker, transfer: Transferable[]): void;
@@ -49,8 +49,13 @@ function flushOutput(): void {
 let lastProgress = 0;
 let progressTimer: ReturnType<typeof setTimeout> | null = null;
 let pendingProgress: ProgressInfo | null = null;
+/** What the fetches are for: opening the disk, then the first command's program; null once it runs. */
+let loadPhase: ProgressPhase | null = 'image';
+let lastLoaded: ProgressInfo | null = null;
 function progress(p: ProgressInfo): void {
-  pendingProgress = p;
+  if (loadPhase === null) return;
+  lastLoaded = p;
+  pendingProgress = { ...p, phase: loadPhase };
   const wait = 100 - (performance.now() - lastProgress);
   if (wait <= 0) sendProgress();
   else if (progressTimer === null) progressTimer = setTimeout(sendProgress, wait);
@@ -98,6 +103,9 @@ const handlers: Handlers = {
     });
     vm = await Vm.boot(disk.device, { memoryMb: p.memoryMb, disk: disk.disk ?? undefined, terminal: { rows: size.rows, cols: size.cols, output } });
     sendProgress();
+    // From here the fetches load the first command's program (until it starts).
+    loadPhase = 'program';
+    if (lastLoaded) progress(lastLoaded);
     return null;
   },
   async run(p, id) {
@@ -105,7 +113,11 @@ const handlers: Handlers = {
     if (terminalBusy) throw new WorkerError('busy', 'a program is still running on the terminal: wait for it to exit, or use exec() to run beside it');
     terminalBusy = true;
     try {
-      const r = await v.run(p.argv, p, () => post({ kind: 'started', id }));
+      const r = await v.run(p.argv, p, () => {
+        sendProgress();
+        loadPhase = null;
+        post({ kind: 'started', id });
+      });
       flushOutput();
       return { exitCode: r.status, signal: r.signal };
     } finally {

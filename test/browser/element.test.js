@@ -50,7 +50,7 @@ describe('<web-vm>', () => {
     equal(exit.detail.signal, 0, 'exit detail.signal');
     ok(exit.bubbles && exit.composed, 'exit bubbles and is composed');
     ok(progress.length > 0, 'some web-vm-progress events');
-    ok(progress.every((p) => p.phase === 'image' && p.loaded > 0), `progress details: ${JSON.stringify(progress.slice(0, 3))}`);
+    ok(progress.every((p) => (p.phase === 'image' || p.phase === 'program') && p.loaded > 0), `progress details: ${JSON.stringify(progress.slice(0, 3))}`);
     const text = await waitForScreen(el, /Press Enter/);
     ok(/^hello from x86\n42\n/.test(text), `terminal shows the output:\n${text}`);
     ok(/exited with status 0/.test(text), 'exit line on the terminal');
@@ -194,6 +194,23 @@ describe('<web-vm>', () => {
     const gone = await second.exec('/bin/busybox cat /root/kept.txt');
     equal(gone.exitCode, 1, 'cat of the dropped file fails');
     ok(/No such file/.test(gone.stderr), `after reset(): ${gone.stderr}`);
+  });
+
+  it('asks navigator.storage.persist() when it has a persist-key, and not without one', async () => {
+    const storage = navigator.storage;
+    const original = storage.persist;
+    let calls = 0;
+    storage.persist = async () => (calls++, true);
+    try {
+      const plain = track(mount({ 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'memory-mb': '32', loading: 'eager' }));
+      await plain.ready;
+      equal(calls, 0, 'no persist() without a persist-key');
+      const kept = track(mount({ 'image-url': await busyboxUrl(), cmd: '', env: ENV, 'persist-key': uniqueKey('ask'), 'memory-mb': '32', loading: 'eager' }));
+      await kept.ready;
+      equal(calls, 1, 'persist() asked once for the persist-key');
+    } finally {
+      storage.persist = original;
+    }
   });
 
   it('a different persist-key starts from the pristine image', async () => {
