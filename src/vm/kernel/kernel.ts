@@ -28,14 +28,16 @@ import { futexWake } from './syscalls/futex.js';
 import { rssKb } from './syscalls/rusage.js';
 import { deliverPending, hasDeliverable, isBlocked, postSignal, signalProcess } from './signals.js';
 import { releaseRobustList } from './syscalls/futex.js';
-import { NR_futex, NR_futex_time64, NR_ioctl, NR_read, NR_readv, NR_restart_syscall, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+import { NR_futex, NR_futex_time64, NR_ioctl, NR_open, NR_openat, NR_read, NR_readv, NR_restart_syscall, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
 import { jobControlExit, signalGroup } from './job-control.js';
 import { Tty } from './tty.js';
 import { PtyTable, TtyFile } from './tty-file.js';
+import { FifoTable } from './fifo.js';
 import type { TerminalHost, TerminalInput } from './terminal.js';
 
 /** Calls restarted after a handler with SA_RESTART (signal(7) "Interruption of system calls"). */
-const RESTARTABLE = new Set([NR_read, NR_readv, NR_wait4, NR_waitpid, NR_waitid, NR_write, NR_writev, NR_ioctl, NR_futex, NR_futex_time64]);
+// open(2) waits when it opens a FIFO.
+const RESTARTABLE = new Set([NR_open, NR_openat, NR_read, NR_readv, NR_wait4, NR_waitpid, NR_waitid, NR_write, NR_writev, NR_ioctl, NR_futex, NR_futex_time64]);
 
 /**
  * Whether the interrupted call in `regs` restarts after an SA_RESTART handler.
@@ -162,6 +164,8 @@ export class Kernel implements InterruptHost {
   consoleTty: Tty | null = null;
   /** Pseudo-terminals (/dev/pts). */
   readonly ptys = new PtyTable();
+  /** Named pipes open now, by filesystem and inode. */
+  readonly fifos = new FifoTable();
   /** Wakes the scheduler when it idles with every task blocked or stopped. */
   private idleWake: (() => void) | null = null;
 
