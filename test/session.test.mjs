@@ -151,7 +151,15 @@ test('bash --login on the console terminal: ^C, ^Z and fg, vim, python3, gcc, ma
     // A full-screen editor in raw mode: insert, escape, :wq.
     screen.type('vim /tmp/x.txt\r');
     await screen.expect(/"\/tmp\/x\.txt"/, 300_000);
-    screen.type('ihello\x1b:wq\r');
+    // Typed as a person types: insert mode shows, then Escape on its own (vim tells a
+    // lone Escape from an escape sequence by the pause after it: 'ttimeoutlen'), then :wq.
+    screen.type('i');
+    await screen.expect(/-- INSERT --/, 120_000);
+    screen.type('hello');
+    await screen.expect(/hello/, 120_000);
+    screen.type('\x1b');
+    await new Promise((r) => setTimeout(r, 1000));
+    screen.type(':wq\r');
     await screen.expect(PROMPT, 120_000);
     screen.type('od -c /tmp/x.txt | head -1\r');
     await screen.expect(/0000000\s+h\s+e\s+l\s+l\s+o\s+\\n\r\n/);
