@@ -59,7 +59,9 @@ static void run(const char *path) {
     printf("mmap: %s\n", strerror(errno));
     return;
   }
-  printf("mapped reads file: %c%c %c\n", p[0], p[1], p[PG]);
+  /* The kernel storing into a page nobody touched yet: the rest of the page still comes from the file. */
+  printf("pread into the mapping: %zd\n", pread(fd, p + PG + 50, 10, 3));
+  printf("mapped reads file: %c%c %c %.12s\n", p[0], p[1], p[PG], (char *)p + PG + 49);
 
   /* A store is what read(2) sees, without msync. */
   p[0] = 'A';
@@ -173,8 +175,29 @@ static void run(const char *path) {
   unlink(path);
 }
 
-int main(void) {
+/* `mmapshared keep`: leave kept.dat in the cwd written only through shared
+ * mappings (parent and child), exiting without msync or munmap: the data must
+ * reach the file (test/mmapshared-persist.test.mjs checks it on the disk). */
+static int keep(void) {
+  int fd = open("kept.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0 || ftruncate(fd, 3 * PG + 100) < 0) return 1;
+  unsigned char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return 2;
+  for (int i = 0; i < 3 * PG + 100; i++) p[i] = (unsigned char)(i * 7 + (i >> 8));
+  pid_t pid = fork();
+  if (pid == 0) {
+    memcpy(p + PG - 3, "child", 5);
+    _exit(0);
+  }
+  waitChild(pid);
+  close(fd);
+  printf("kept\n");
+  return 0;
+}
+
+int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc > 1 && !strcmp(argv[1], "keep")) return keep();
   run("/tmp/wvm-mmapshared.dat");
   run("wvm-mmapshared.dat");
   return 0;
