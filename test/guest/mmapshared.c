@@ -106,6 +106,16 @@ static void run(const char *path) {
   printf("read-only shared mapping: %c %c\n", ro[10], ro[11]);
   munmap(ro, PG);
 
+  /* A shared mapping of a read-only descriptor cannot be made writable. */
+  int rofd = open(path, O_RDONLY);
+  ro = mmap(NULL, PG, PROT_READ, MAP_SHARED, rofd, 0);
+  errno = 0;
+  int rc = mprotect(ro, PG, PROT_READ | PROT_WRITE);
+  printf("mprotect PROT_WRITE on a read-only file: %d %s\n", rc, strerror(errno));
+  printf("mmap PROT_WRITE on a read-only file: %s\n", mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0) == MAP_FAILED ? strerror(errno) : "mapped");
+  munmap(ro, PG);
+  close(rofd);
+
   /* MAP_PRIVATE: sees the current data, and a child's store stays in the child. */
   unsigned char *r = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   printf("private mapping sees: %c %c %d\n", r[0], r[10], r[200]);

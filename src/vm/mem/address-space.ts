@@ -16,6 +16,8 @@ export const PTE_COW = 32; // frame shared; copy before the first write
 export const PTE_FILE = 64;
 /** MAP_SHARED anonymous memory: the frame stays shared after fork (no COW). */
 export const PTE_SHARED = 128;
+/** A shared mapping of a file not open for writing: mprotect may not make it writable. */
+export const PTE_NOWRITE = 256;
 /*
  * PTE_FILE together with PTE_PRESENT: the kernel wrote some bytes of a file
  * page before it was read (read(2) into a buffer in a file mapping). The
@@ -273,11 +275,11 @@ export class AddressSpace implements SharedMapper {
    * MAP_SHARED of a file: every page maps the file's page-cache frame
    * (`sf`), attached on first touch (NeedsPage → pageIn), never copied.
    */
-  mapSharedFile(start: number, len: number, prot: number, sf: SharedFile, offset: number): void {
+  mapSharedFile(start: number, len: number, prot: number, sf: SharedFile, offset: number, mayWrite: boolean): void {
     this.unmap(start, len);
     const first = start >>> PAGE_SHIFT;
     const n = Math.ceil(len / PAGE_SIZE);
-    const bits = PTE_VALID | PTE_FILE | PTE_SHARED | protToPte(prot);
+    const bits = PTE_VALID | PTE_FILE | PTE_SHARED | protToPte(prot) | (mayWrite ? 0 : PTE_NOWRITE);
     for (let i = 0; i < n; i++) {
       this.setPte(first + i, bits);
       this.filePages.set(first + i, { src: sf, offset: offset + i * PAGE_SIZE, length: PAGE_SIZE });
@@ -300,6 +302,14 @@ export class AddressSpace implements SharedMapper {
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
       }
     }
+  }
+
+  /** Whether mprotect may make [start, start+len) writable (not a shared mapping of a read-only file). */
+  mayWrite(start: number, len: number): boolean {
+    const first = start >>> PAGE_SHIFT;
+    const n = Math.ceil(len / PAGE_SIZE);
+    for (let i = 0; i < n; i++) if (this.pte(first + i) & PTE_NOWRITE) return false;
+    return true;
   }
 
   /** Change permissions; returns false if some page in the range is unmapped (ENOMEM). */

@@ -75,7 +75,7 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
   }
   if (shared !== null) {
     // Pages are read on first touch; a page wholly past end of file then raises SIGBUS.
-    as.mapSharedFile(at, size, prot, sharedFileFor(shared.ino, as.phys, shared.path), offset);
+    as.mapSharedFile(at, size, prot, sharedFileFor(shared.ino, as.phys, shared.path), offset, shared.writable);
     return at;
   }
   if (file === null) {
@@ -111,6 +111,7 @@ function mprotect(t: Task, addr: number, len: number, prot: number): number {
   len >>>= 0;
   if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
   if (len === 0) return 0;
+  if ((prot & S.PROT_WRITE) && !t.as.mayWrite(addr, pageUp(len))) throw new SyscallError(EACCES);
   if (!t.as.protect(addr, pageUp(len), prot)) throw new SyscallError(ENOMEM);
   return 0;
 }
