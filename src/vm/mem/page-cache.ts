@@ -56,6 +56,7 @@ export async function settleWritebacks(): Promise<void> {
 
 export class SharedFile implements FileSource {
   private readonly pages = new Map<number, CachedPage>();
+  private disposed = false;
   /** Address spaces that map (or mapped) this file. */
   readonly spaces = new Set<SharedMapper>();
 
@@ -260,6 +261,9 @@ export class SharedFile implements FileSource {
       this.pages.delete(index);
       this.phys.unref(p.frame);
     }
-    if (this.pages.size === 0 && this.spaces.size === 0) this.backing.dispose();
+    if (this.pages.size === 0 && this.spaces.size === 0 && !this.disposed) {
+      this.disposed = true;
+      this.backing.dispose();
+    }
   }
 }
