@@ -5,7 +5,7 @@
 // Debian's `debootstrap` package, and the Debian mirror.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, chownSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheDir, cached, makeExt2Image, recipeHash } from '../test/support/mkimage.mjs';
 
 export const PACKAGES = [
@@ -20,6 +20,18 @@ const EXAMPLES = {
   'hello.pl': 'print "Hello from Perl $^V\\n";\n',
   'hello.sh': '#!/bin/bash\necho "Hello from bash $BASH_VERSION"\n',
   'Makefile': 'hello: hello.c\n\tcc -O2 -o hello hello.c\n',
+  // A small multi-file project: `cd project && make && ./prog`.
+  'project/Makefile':
+    'CFLAGS = -O2 -Wall\n\nprog: main.o mathutil.o\n\t$(CC) $(CFLAGS) -o $@ main.o mathutil.o\n\n' +
+    'main.o mathutil.o: mathutil.h\n\nclean:\n\trm -f prog *.o\n\n.PHONY: clean\n',
+  'project/mathutil.h': '#ifndef MATHUTIL_H\n#define MATHUTIL_H\nunsigned long fib(unsigned n);\nunsigned gcd(unsigned a, unsigned b);\n#endif\n',
+  'project/mathutil.c':
+    '#include "mathutil.h"\n\nunsigned long fib(unsigned n) {\n  unsigned long a = 0, b = 1;\n  while (n--) {\n' +
+    '    unsigned long t = a + b;\n    a = b;\n    b = t;\n  }\n  return a;\n}\n\n' +
+    'unsigned gcd(unsigned a, unsigned b) {\n  while (b) {\n    unsigned t = a % b;\n    a = b;\n    b = t;\n  }\n  return a;\n}\n',
+  'project/main.c':
+    '#include <stdio.h>\n#include "mathutil.h"\n\nint main(void) {\n  for (unsigned i = 1; i <= 10; i++) printf("%lu%c", fib(i), i < 10 ? \' \' : \'\\n\');\n' +
+    '  printf("gcd(1071, 462) = %u\\n", gcd(1071, 462));\n  return 0;\n}\n',
 };
 
 /**
@@ -44,9 +56,18 @@ export function buildDebianImage({ packages = PACKAGES, sizeMb = 1536 } = {}) {
     }
     const home = join(root, 'home/user');
     mkdirSync(home, { recursive: true });
-    for (const [name, text] of Object.entries(EXAMPLES)) writeFileSync(join(home, name), text);
+    const owned = [''];
+    for (const [name, text] of Object.entries(EXAMPLES)) {
+      const dir = dirname(name);
+      if (dir !== '.' && !owned.includes(dir)) {
+        mkdirSync(join(home, dir), { recursive: true });
+        owned.push(dir);
+      }
+      writeFileSync(join(home, name), text);
+      owned.push(name);
+    }
     chmodSync(join(home, 'hello.sh'), 0o755);
-    for (const name of ['', ...Object.keys(EXAMPLES)]) chownSync(join(home, name), 1000, 1000);
+    for (const name of owned) chownSync(join(home, name), 1000, 1000);
     if (existsSync(join(root, 'etc/locale.gen'))) writeFileSync(join(root, 'etc/default/locale'), 'LANG=C.UTF-8\n');
     writeFileSync(join(root, 'etc/hostname'), 'web-vm\n');
     // Package caches are not needed inside the image.

@@ -97,4 +97,16 @@ test('the guest writes to its root, but the image file is never written', () => 
   assert.deepEqual(readFileSync(image), before);
 });
 
+test('a deadlocked guest (cat of a FIFO nobody writes) is reported, not a silent exit', () => {
+  // stdin is not a terminal (ignored), so nothing keeps Node alive but the guest: open(2) of
+  // the FIFO waits for a writer forever and the event loop empties.
+  const r = spawnSync(process.execPath, [cli, 'run', '--image', image, '--', '/bin/busybox', 'sh', '-c', 'busybox mkfifo /f && busybox cat /f'], {
+    encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  assert.equal(r.signal, null, 'the CLI must exit by itself, not hang');
+  assert.match(r.stderr, /web-vm: the guest is deadlocked/);
+  assert.doesNotMatch(r.stderr, /read error|not found/);
+  assert.notEqual(r.status, 0);
+});
+
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -80,6 +80,8 @@ int main(void) {
   printf("\n// mmap (linux/mman.h)\n");
   C(PROT_NONE); C(PROT_READ); C(PROT_WRITE); C(PROT_EXEC); C(MAP_SHARED); C(MAP_PRIVATE); C(MAP_FIXED); C(MAP_ANONYMOUS); C(MAP_GROWSDOWN);
   C(MAP_NORESERVE); C(MAP_POPULATE); C(MAP_STACK); C(MAP_FIXED_NOREPLACE); C(MREMAP_MAYMOVE); C(MREMAP_FIXED);
+  C(MS_ASYNC); C(MS_INVALIDATE); C(MS_SYNC);
+  C(MADV_NORMAL); C(MADV_DONTNEED); C(MADV_FREE); C(MADV_HWPOISON); C(MADV_SOFT_OFFLINE); C(MADV_COLLAPSE);
   printf("\n// struct iovec\n"); Z(iovec, "IOVEC_SIZE");
   printf("\n// struct sysinfo\n"); Z(sysinfo, "SYSINFO_SIZE");
   printf("\n// signals (asm/signal.h)\n");

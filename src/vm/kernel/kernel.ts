@@ -29,14 +29,16 @@ import { futexWake } from './syscalls/futex.js';
 import { rssKb } from './syscalls/rusage.js';
 import { deliverPending, hasDeliverable, isBlocked, postSignal, signalProcess } from './signals.js';
 import { releaseRobustList } from './syscalls/futex.js';
-import { NR_futex, NR_futex_time64, NR_ioctl, NR_read, NR_readv, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
+import { NR_futex, NR_futex_time64, NR_ioctl, NR_open, NR_openat, NR_read, NR_readv, NR_restart_syscall, NR_wait4, NR_waitid, NR_waitpid, NR_write, NR_writev } from './abi/syscalls.js';
 import { jobControlExit, signalGroup } from './job-control.js';
 import { Tty } from './tty.js';
 import { PtyTable, TtyFile } from './tty-file.js';
+import { FifoTable } from './fifo.js';
 import type { TerminalHost, TerminalInput } from './terminal.js';
 
 /** Calls restarted after a handler with SA_RESTART (signal(7) "Interruption of system calls"). */
-const RESTARTABLE = new Set([NR_read, NR_readv, NR_wait4, NR_waitpid, NR_waitid, NR_write, NR_writev, NR_ioctl, NR_futex, NR_futex_time64]);
+// open(2) waits when it opens a FIFO.
+const RESTARTABLE = new Set([NR_open, NR_openat, NR_read, NR_readv, NR_wait4, NR_waitpid, NR_waitid, NR_write, NR_writev, NR_ioctl, NR_futex, NR_futex_time64]);
 
 /**
  * Whether the interrupted call in `regs` restarts after an SA_RESTART handler.
@@ -163,6 +165,8 @@ export class Kernel implements InterruptHost {
   consoleTty: Tty | null = null;
   /** Pseudo-terminals (/dev/pts). */
   readonly ptys = new PtyTable();
+  /** Named pipes open now, by filesystem and inode. */
+  readonly fifos = new FifoTable();
   /** Wakes the scheduler when it idles with every task blocked or stopped. */
   private idleWake: (() => void) | null = null;
 
@@ -497,9 +501,10 @@ export class Kernel implements InterruptHost {
     const restart = v === -EINTR && restartRequested(t, regs);
     t.interrupted = false;
     if (restart) {
-      regs[R_EAX] = t.syscallNr;
+      // A call that left a restart block carries on through restart_syscall (-ERESTART_RESTARTBLOCK).
+      regs[R_EAX] = t.restartBlock !== null ? NR_restart_syscall : t.syscallNr;
       regs[S_EIP] = (regs[S_EIP] - 2) | 0;
-    }
+    } else t.restartBlock = null;
     t.state = TASK_RUNNABLE;
   }
 

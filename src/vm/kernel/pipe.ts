@@ -98,6 +98,13 @@ export class Pipe {
     return done;
   }
 
+  /** An end opened (a FIFO's opener): wakes opens waiting for a partner, and pollers. */
+  openEnd(write: boolean): void {
+    if (write) this.writers++;
+    else this.readers++;
+    this.wake();
+  }
+
   closeEnd(write: boolean): void {
     if (write) this.writers--;
     else this.readers--;

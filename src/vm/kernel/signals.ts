@@ -387,21 +387,28 @@ export function sigreturn(k: Kernel, t: Task, rt: boolean): number {
   return u(S.SC_EAX);
 }
 
-/** Wrap a blocking call so a signal interrupts it with EINTR. */
+/**
+ * Wrap a blocking call so a signal interrupts it with EINTR. (`p` may still settle after an
+ * interruption, during a later call: it then leaves that call's interrupt alone.)
+ */
 export function interruptible<T>(t: Task, p: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    t.interrupt = () => {
+    const interrupt = (): void => {
       t.interrupt = null;
       t.interrupted = true;
       reject(new SyscallError(EINTR));
     };
+    t.interrupt = interrupt;
+    const done = (): void => {
+      if (t.interrupt === interrupt) t.interrupt = null;
+    };
     p.then(
       (v) => {
-        t.interrupt = null;
+        done();
         resolve(v);
       },
       (e) => {
-        t.interrupt = null;
+        done();
         reject(e);
       },
     );

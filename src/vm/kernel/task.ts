@@ -156,6 +156,13 @@ export class Task {
   readonly fpuStack: Int32Array[] = [];
   /** System call number of the call in progress (for restarts). */
   syscallNr = 0;
+  /**
+   * Linux's restart_block: how an interrupted call carries on when it is restarted (after a stop,
+   * or a signal without a handler) — e.g. a sleep with the time that was left, not its full
+   * timeout. Set by the call as it is interrupted; the restart runs restart_syscall (0), which
+   * calls it. Null: the restart runs the call again with its arguments (-ERESTARTSYS).
+   */
+  restartBlock: (() => number | Promise<number>) | null = null;
   /** CPU time this thread has used, in ms (wall time of its slices). */
   cpuMs = 0;
   readonly proc: Process;

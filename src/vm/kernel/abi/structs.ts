@@ -223,6 +223,15 @@ export const MAP_STACK = 131072;
 export const MAP_FIXED_NOREPLACE = 1048576;
 export const MREMAP_MAYMOVE = 1;
 export const MREMAP_FIXED = 2;
+export const MS_ASYNC = 1;
+export const MS_INVALIDATE = 2;
+export const MS_SYNC = 4;
+export const MADV_NORMAL = 0;
+export const MADV_DONTNEED = 4;
+export const MADV_FREE = 8;
+export const MADV_HWPOISON = 100;
+export const MADV_SOFT_OFFLINE = 101;
+export const MADV_COLLAPSE = 25;
 
 // struct iovec
 export const IOVEC_SIZE = 8;

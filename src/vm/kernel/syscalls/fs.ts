@@ -2,11 +2,12 @@ import { EBADF, EFAULT, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ER
 import { checkPermission, MAY_READ, MAY_WRITE, searchCheck } from '../perm.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Inode, type Stat } from '../../fs/types.js';
+import { S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Inode, type Stat } from '../../fs/types.js';
 import { resolve } from '../../fs/path.js';
 import { SyscallError } from '../errors.js';
 import { InodeFile, OpenFile } from '../files.js';
 import { PipeReadEnd, PipeWriteEnd } from '../pipe.js';
+import { FifoFile } from '../fifo.js';
 import * as T from '../abi/tty.js';
 import { openTerminalDevice, PtyMasterFile, TtyFile, ttyIoctl } from '../tty-file.js';
 import { standardTermios } from '../tty.js';
@@ -158,7 +159,8 @@ async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags
     const dev = ino.fs instanceof DevFs ? ino.fs.deviceName(ino) : null;
     const keep = flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC);
     if ((flags & S.O_TRUNC) && (ino.mode & S_IFMT) === S_IFREG && (flags & S.O_ACCMODE) !== S.O_RDONLY) await truncateInode(ino, 0);
-    const file = dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, magic!.path);
+    const file = (ino.mode & S_IFMT) === S_IFIFO ? await k.fifos.open(t, ino, keep, magic!.path) :
+      dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, magic!.path);
     return t.allocFd(file, (flags & S.O_CLOEXEC) !== 0);
   }
   if (flags & S.O_CREAT) ino = await createForOpen(k, t, dirfd, path, flags, mode);
@@ -177,6 +179,8 @@ async function openAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, flags
     if ((flags & S.O_TRUNC) && !created && type === S_IFREG && (flags & S.O_ACCMODE) !== S.O_RDONLY) await truncateInode(ino, 0);
   }
   const keep = flags & ~(S.O_CREAT | S.O_EXCL | S.O_NOCTTY | S.O_TRUNC);
+  // Opening a FIFO may wait for the other end (fifo(7)).
+  if (type === S_IFIFO && !(flags & S.O_PATH)) return t.allocFd(await k.fifos.open(t, ino, keep, absolutePath(t.cwdPath, path)), (flags & S.O_CLOEXEC) !== 0);
   const dev = ino.fs instanceof DevFs ? ino.fs.deviceName(ino) : null;
   const file = (dev !== null ? openTerminalDevice(k, t, dev, flags) : null) ??
     (dev !== null ? new DeviceFile(ino, dev, keep, k.console, k.random) : new InodeFile(ino, keep, absolutePath(t.cwdPath, path)));
@@ -204,7 +208,7 @@ function copyOut(t: Task, buf: number, data: Uint8Array): number {
 function doWrite(k: Kernel, t: Task, fd: number, buf: number, count: number, pos: number | null): number | Promise<number> {
   const f = fileOf(t, fd);
   // A write to a pipe nobody reads raises SIGPIPE in the writer.
-  if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof PipeWriteEnd || f instanceof FifoFile || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   if (f instanceof SocketFile) f.waitHook = (p) => interruptible(t, p);
   if (count < 0) throw new SyscallError(EINVAL);
   const data = t.as.read(buf, count);
@@ -234,7 +238,7 @@ async function readv(t: Task, fd: number, iov: number, n: number): Promise<numbe
 async function writev(k: Kernel, t: Task, fd: number, iov: number, n: number): Promise<number> {
   const vecs = readIovecs(t, iov, n);
   const f = fileOf(t, fd);
-  if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof PipeWriteEnd || f instanceof FifoFile || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
   const parts = vecs.filter(([, len]) => len > 0).map(([base, len]) => t.as.read(base, len));
   const size = parts.reduce((a, p) => a + p.length, 0);
   const all = new Uint8Array(size);
@@ -372,7 +376,7 @@ function ioctl(k: Kernel, t: Task, fd: number, req: number, arg: number): number
   }
   if (f instanceof TtyFile || f instanceof PtyMasterFile) return ttyIoctl(k, t, f, req, arg);
   if (f.isTerminal()) return consoleIoctl(k, t, req, arg);
-  if ((req | 0) === S.FIONREAD && f instanceof PipeReadEnd) {
+  if ((req | 0) === S.FIONREAD && (f instanceof PipeReadEnd || f instanceof FifoFile)) {
     t.as.write32(arg, f.pipe.buffered);
     return 0;
   }
@@ -528,8 +532,22 @@ export const fsSyscalls: SyscallTable = {
   },
   [N.NR_dup2]: (_k, t, a, b) => dup2(t, a, b, 0, false),
   [N.NR_dup3]: (_k, t, a, b, flags) => dup2(t, a, b, flags, true),
-  // The overlay commits whole filesystem states, so one file's fsync commits everything (like sync).
-  [N.NR_fsync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
-  [N.NR_fdatasync]: async (k, t, fd) => (fileOf(t, fd), await k.syncAll(), 0),
+  [N.NR_fsync]: (k, t, fd) => fsync(k, t, fd),
+  [N.NR_fdatasync]: (k, t, fd) => fsync(k, t, fd),
 };
+
+/**
+ * fsync/fdatasync. Only files and directories of a filesystem have an fsync operation: a pipe,
+ * socket, terminal, character device, eventfd or /proc file fails with EINVAL, an O_PATH
+ * descriptor with EBADF (vfs_fsync_range, fdget). The overlay commits whole filesystem states,
+ * so one file's fsync commits everything (like sync).
+ */
+async function fsync(k: Kernel, t: Task, fd: number): Promise<number> {
+  const f = fileOf(t, fd);
+  if (f.flags & S.O_PATH) throw new SyscallError(EBADF);
+  const type = f instanceof InodeFile && f.ino.fs !== k.procfs ? f.ino.mode & S_IFMT : 0;
+  if (type !== S_IFREG && type !== S_IFDIR) throw new SyscallError(EINVAL);
+  await k.syncAll();
+  return 0;
+}
 

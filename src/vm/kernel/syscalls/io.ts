@@ -8,6 +8,7 @@ import { InodeFile, type OpenFile } from '../files.js';
 import type { Kernel } from '../kernel.js';
 import { applyLock, conflicting, isProcessOwner, lockPid, locksChanged, setWaiting, wouldDeadlock, type Lock } from '../locks.js';
 import { PipeReadEnd, PipeWriteEnd } from '../pipe.js';
+import { FifoFile } from '../fifo.js';
 import { interruptible } from '../signals.js';
 import { SocketFile } from '../socket.js';
 import type { FdEntry, Task } from '../task.js';
@@ -30,7 +31,7 @@ const CHUNK = 1 << 16;
 
 /** Point a pipe or socket's SIGPIPE at the writing task, as write(2) does. */
 function armSigpipe(k: Kernel, t: Task, f: OpenFile): void {
-  if (f instanceof PipeWriteEnd || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
+  if (f instanceof PipeWriteEnd || f instanceof FifoFile || f instanceof SocketFile) f.sigpipe = () => void sendSignal(k, t, S.SIGPIPE);
 }
 
 function readOff(t: Task, p: number, wide: boolean): number {
@@ -198,7 +199,7 @@ export function fcntlExtra(t: Task, e: FdEntry, cmd: number, arg: number, fcntl6
       return recordLock(t, e, cmd, arg, FLOCK64);
     case NET.F_GETPIPE_SZ: case NET.F_SETPIPE_SZ: {
       const f = e.file;
-      if (!(f instanceof PipeReadEnd) && !(f instanceof PipeWriteEnd)) throw new SyscallError(EBADF);
+      if (!(f instanceof PipeReadEnd) && !(f instanceof PipeWriteEnd) && !(f instanceof FifoFile)) throw new SyscallError(EBADF);
       if (cmd === NET.F_GETPIPE_SZ) return f.pipe.capacity;
       return setPipeSize(t, f.pipe, arg >>> 0);
     }

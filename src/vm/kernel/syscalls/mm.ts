@@ -116,44 +116,56 @@ function mprotect(t: Task, addr: number, len: number, prot: number): number {
   return 0;
 }
 
-const MADV_DONTNEED = 4;
 /**
  * madvise(2): MADV_DONTNEED drops the pages (anonymous ones read zero again, file ones the
- * file's bytes); every other advice (WILLNEED, SEQUENTIAL, FREE, HUGEPAGE…) is a hint we may
- * ignore — MADV_FREE pages may legally keep their contents.
+ * file's bytes); every other advice Linux 6.1 knows (WILLNEED, SEQUENTIAL, FREE, HUGEPAGE…) is
+ * a hint we may ignore — MADV_FREE pages may legally keep their contents. An unknown advice is
+ * EINVAL (so is memory-failure injection, which needs a kernel built for it); a range with
+ * unmapped pages is advised where mapped and fails with ENOMEM (madvise_walk_vmas).
  */
 function madvise(t: Task, addr: number, len: number, advice: number): number {
   addr >>>= 0;
-  if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
-  if (advice === MADV_DONTNEED) t.as.discard(addr, pageUp(len >>> 0));
+  const valid = (advice >= S.MADV_NORMAL && advice <= S.MADV_DONTNEED) || (advice >= S.MADV_FREE && advice <= S.MADV_COLLAPSE);
+  if (addr % PAGE_SIZE !== 0 || !valid || addr + pageUp(len >>> 0) > 0x100000000) throw new SyscallError(EINVAL);
+  const size = pageUp(len >>> 0);
+  if (advice === S.MADV_DONTNEED) t.as.discard(addr, size);
+  for (let a = addr; a < addr + size; a += PAGE_SIZE) if ((t.as.pte(a >>> 12) & PTE_VALID) === 0) throw new SyscallError(ENOMEM);
   return 0;
 }
 
-const MS_ASYNC = 1;
-const MS_INVALIDATE = 2;
-const MS_SYNC = 4;
 /**
  * msync(2): shared file mappings go back to their files (MS_ASYNC too: the page cache is
  * what read(2) sees, and ours is written back whenever the file is read anyway).
  */
 async function msync(t: Task, addr: number, len: number, flags: number): Promise<number> {
   addr >>>= 0;
-  if (addr % PAGE_SIZE !== 0 || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) !== 0) throw new SyscallError(EINVAL);
-  if ((flags & MS_ASYNC) && (flags & MS_SYNC)) throw new SyscallError(EINVAL);
+  if (addr % PAGE_SIZE !== 0 || (flags & ~(S.MS_ASYNC | S.MS_INVALIDATE | S.MS_SYNC)) !== 0) throw new SyscallError(EINVAL);
+  if ((flags & S.MS_ASYNC) && (flags & S.MS_SYNC)) throw new SyscallError(EINVAL);
   const end = addr + pageUp(len >>> 0);
   for (let a = addr; a < end; a += PAGE_SIZE) if ((t.as.pte(a >>> 12) & PTE_VALID) === 0) throw new SyscallError(ENOMEM);
   await flushAllShared(t.as.phys);
   return 0;
 }
 
-function mremap(t: Task, old: number, oldLen: number, newLen: number, flags: number): number {
+function mremap(t: Task, old: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
   const as = t.as;
   old >>>= 0;
   const o = pageUp(oldLen >>> 0);
   const n = pageUp(newLen >>> 0);
   if (old % PAGE_SIZE !== 0 || n === 0) throw new SyscallError(EINVAL);
-  if (flags & S.MREMAP_FIXED) throw new SyscallError(EINVAL);
+  // MREMAP_FIXED needs MREMAP_MAYMOVE and an aligned target not overlapping the old range.
+  const to = newAddr >>> 0;
+  if (flags & S.MREMAP_FIXED && (!(flags & S.MREMAP_MAYMOVE) || to % PAGE_SIZE !== 0 || to + n > 0x100000000 || (to < old + o && old < to + n))) {
+    throw new SyscallError(EINVAL);
+  }
   for (let a = old; a < old + o; a += PAGE_SIZE) if ((as.pte(a >>> 12) & PTE_VALID) === 0) throw new SyscallError(14 /* EFAULT */);
+  if (flags & S.MREMAP_FIXED) {
+    // Whatever was at the target goes, as with MAP_FIXED; a shrinking move drops the old tail.
+    as.unmap(to, n);
+    if (n < o) as.unmap(old + n, o - n);
+    as.move(old, Math.min(o, n), to, n);
+    return to;
+  }
   if (n <= o) {
     if (n < o) as.unmap(old + n, o - n);
     return old;
@@ -179,6 +191,6 @@ export const mmSyscalls: SyscallTable = {
   [N.NR_munmap]: (_k, t, addr, len) => munmap(t, addr, len),
   [N.NR_mprotect]: (_k, t, addr, len, prot) => mprotect(t, addr, len, prot),
   [N.NR_madvise]: (_k, t, addr, len, advice) => madvise(t, addr, len, advice),
-  [N.NR_mremap]: (_k, t, old, oldLen, newLen, flags) => mremap(t, old, oldLen, newLen, flags),
+  [N.NR_mremap]: (_k, t, old, oldLen, newLen, flags, newAddr) => mremap(t, old, oldLen, newLen, flags, newAddr),
   [N.NR_msync]: (_k, t, addr, len, flags) => msync(t, addr, len, flags),
 };

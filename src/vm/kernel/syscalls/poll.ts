@@ -1,4 +1,4 @@
-import { EBADF, EINVAL } from '../abi/errno.js';
+import { EBADF, EINTR, EINVAL } from '../abi/errno.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, type OpenFile } from '../files.js';
@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel.js';
 import { interruptible } from '../signals.js';
 import type { Task } from '../task.js';
 import type { SyscallTable } from './types.js';
+import { readTimespecMs, writeTimespec } from './time.js';
 
 /**
  * poll, ppoll, select, pselect6: readiness of several descriptors at once.
@@ -70,20 +71,47 @@ async function poll(k: Kernel, t: Task, fds: number, n: number, timeoutMs: numbe
   return count;
 }
 
-function readTimeout(t: Task, addr: number, wide: boolean, usec: boolean): number {
-  if (addr === 0) return -1;
-  let sec: number;
-  let frac: number;
-  if (wide) {
-    const dv = new DataView(t.as.read(addr, 16).buffer);
-    sec = Number(dv.getBigInt64(0, true));
-    frac = Number(dv.getBigInt64(8, true));
-  } else {
-    sec = t.as.read32(addr);
-    frac = t.as.read32(addr + 4);
+/** poll(2): restarted (after a stop), it waits only for what is left of its timeout (do_restart_poll). */
+function pollUntil(k: Kernel, t: Task, fds: number, n: number, timeoutMs: number): Promise<number> {
+  const due = k.monotonic() + timeoutMs;
+  return poll(k, t, fds, n, timeoutMs).catch((e: unknown) => {
+    if (e instanceof SyscallError && e.errno === EINTR) {
+      t.restartBlock = () => pollUntil(k, t, fds, n, timeoutMs < 0 ? -1 : Math.max(0, due - k.monotonic()));
+    }
+    throw e;
+  });
+}
+
+/**
+ * select, pselect6 and ppoll with the timeout at `addr` (a timeval if `usec`, else a timespec):
+ * as Linux's poll_select_finish, the time left is written back when the call returns, interrupted
+ * or not, so a restarted call (-ERESTARTNOHAND) waits only for what remained.
+ */
+async function withTimeout(k: Kernel, t: Task, addr: number, wide: boolean, usec: boolean, f: (timeoutMs: number) => Promise<number>): Promise<number> {
+  if (addr === 0) return f(-1);
+  // A timeval's microseconds may exceed a second (kern_select normalises them); a timespec's may not.
+  const ms = usec ? readTimeval(t, addr) : readTimespecMs(t, addr, wide);
+  const due = k.monotonic() + ms;
+  try {
+    return await f(ms);
+  } finally {
+    if (ms !== 0) {
+      const left = Math.max(0, due - k.monotonic());
+      if (!usec) writeTimespec(t, addr, left, wide);
+      else {
+        const sec = Math.floor(left / 1000);
+        t.as.write32(addr, sec);
+        t.as.write32(addr + 4, Math.floor((left - sec * 1000) * 1000));
+      }
+    }
   }
-  if (sec < 0 || frac < 0) throw new SyscallError(EINVAL);
-  return sec * 1000 + (usec ? frac / 1000 : frac / 1e6);
+}
+
+function readTimeval(t: Task, addr: number): number {
+  const sec = t.as.read32(addr);
+  const usec = t.as.read32(addr + 4);
+  if (sec < 0 || usec < 0) throw new SyscallError(EINVAL);
+  return sec * 1000 + usec / 1000;
 }
 
 async function select(k: Kernel, t: Task, n: number, rd: number, wr: number, ex: number, timeoutMs: number): Promise<number> {
@@ -136,16 +164,16 @@ async function withMask<T>(t: Task, maskAddr: number, f: () => Promise<T>): Prom
 }
 
 export const pollSyscalls: SyscallTable = {
-  [N.NR_poll]: (k: Kernel, t, fds, n, timeout) => poll(k, t, fds, n, timeout),
-  [N.NR_ppoll]: (k, t, fds, n, ts, mask) => withMask(t, mask, () => poll(k, t, fds, n, readTimeout(t, ts, false, false))),
-  [N.NR_ppoll_time64]: (k, t, fds, n, ts, mask) => withMask(t, mask, () => poll(k, t, fds, n, readTimeout(t, ts, true, false))),
-  [N.NR__newselect]: (k, t, n, rd, wr, ex, tv) => select(k, t, n, rd, wr, ex, readTimeout(t, tv, false, true)),
+  [N.NR_poll]: (k: Kernel, t, fds, n, timeout) => pollUntil(k, t, fds, n, timeout),
+  [N.NR_ppoll]: (k, t, fds, n, ts, mask) => withTimeout(k, t, ts, false, false, (ms) => withMask(t, mask, () => poll(k, t, fds, n, ms))),
+  [N.NR_ppoll_time64]: (k, t, fds, n, ts, mask) => withTimeout(k, t, ts, true, false, (ms) => withMask(t, mask, () => poll(k, t, fds, n, ms))),
+  [N.NR__newselect]: (k, t, n, rd, wr, ex, tv) => withTimeout(k, t, tv, false, true, (ms) => select(k, t, n, rd, wr, ex, ms)),
   [N.NR_select]: (k, t, argp) => {
     const a = [0, 1, 2, 3, 4].map((k) => t.as.read32(argp + k * 4));
-    return select(k, t, a[0], a[1], a[2], a[3], readTimeout(t, a[4], false, true));
+    return withTimeout(k, t, a[4], false, true, (ms) => select(k, t, a[0], a[1], a[2], a[3], ms));
   },
   [N.NR_pselect6]: (k, t, n, rd, wr, ex, ts, sig) =>
-    withMask(t, sig === 0 ? 0 : t.as.read32(sig), () => select(k, t, n, rd, wr, ex, readTimeout(t, ts, false, false))),
+    withTimeout(k, t, ts, false, false, (ms) => withMask(t, sig === 0 ? 0 : t.as.read32(sig), () => select(k, t, n, rd, wr, ex, ms))),
   [N.NR_pselect6_time64]: (k, t, n, rd, wr, ex, ts, sig) =>
-    withMask(t, sig === 0 ? 0 : t.as.read32(sig), () => select(k, t, n, rd, wr, ex, readTimeout(t, ts, true, false))),
+    withTimeout(k, t, ts, true, false, (ms) => withMask(t, sig === 0 ? 0 : t.as.read32(sig), () => select(k, t, n, rd, wr, ex, ms))),
 };

@@ -1,4 +1,4 @@
-import { EAGAIN, EINVAL, EPERM, ESRCH } from '../abi/errno.js';
+import { EAGAIN, EINTR, EINVAL, EPERM, ESRCH } from '../abi/errno.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
@@ -199,6 +199,14 @@ export const signalSyscalls: SyscallTable = {
   [N.NR_rt_sigtimedwait_time64]: (k, t, set, info, ts, size) => rtSigtimedwait(k, t, set, info, ts, size, true),
   [N.NR_rt_sigsuspend]: (_k, t, mask, size) => rtSigsuspend(t, mask, size),
   [N.NR_pause]: (_k, t) => interruptible(t, new Promise<number>(() => {})),
+  // The kernel restarts an interrupted call that left a restart block through this (kernel.ts
+  // finishSyscall); with none pending it fails with EINTR, as Linux's do_no_restart_syscall.
+  [N.NR_restart_syscall]: (_k, t) => {
+    const carryOn = t.restartBlock;
+    t.restartBlock = null;
+    if (carryOn === null) throw new SyscallError(EINTR);
+    return carryOn();
+  },
   [N.NR_rt_sigpending]: (_k, t, set, size) => {
     if (size !== 8) throw new SyscallError(EINVAL);
     let lo = 0, hi = 0;

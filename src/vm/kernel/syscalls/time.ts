@@ -1,4 +1,4 @@
-import { EINVAL } from '../abi/errno.js';
+import { EINTR, EINVAL } from '../abi/errno.js';
 import * as S from '../abi/structs.js';
 import * as N from '../abi/syscalls.js';
 import { SyscallError } from '../errors.js';
@@ -38,6 +38,7 @@ function clockRes(clk: number): number {
   return clk === S.CLOCK_REALTIME_COARSE || clk === S.CLOCK_MONOTONIC_COARSE ? 4 : 1e-6;
 }
 
+/** Write `ms` as a struct timespec (32-bit, or 64-bit for the *_time64 calls). */
 export function writeTimespec(t: Task, addr: number, ms: number, wide: boolean): void {
   const sec = Math.floor(ms / 1000);
   const nsec = Math.floor((ms - sec * 1000) * 1e6);
@@ -69,17 +70,41 @@ export function readTimespecMs(t: Task, addr: number, wide: boolean): number {
   return sec * 1000 + nsec / 1e6;
 }
 
-function sleep(k: Kernel, t: Task, ms: number): Promise<number> {
-  // A signal ends the sleep early with EINTR (nanosleep(2)).
-  return interruptible(t, new Promise((r) => k.setTimer(() => r(0), ms)));
+/** An interruptible sleep of `ms`; its host timer goes when a signal ends it early. */
+function sleepFor(k: Kernel, t: Task, ms: number): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const done = new Promise<number>((r) => (timer = k.setTimer(() => r(0), ms)));
+  return interruptible(t, done).catch((e: unknown) => {
+    if (timer !== null) k.clearTimer(timer);
+    throw e;
+  });
 }
 
-function clockNanosleep(k: Kernel, t: Task, clk: number, flags: number, req: number, wide: boolean): Promise<number> {
+/**
+ * Sleep until `due` (monotonic ms). A signal ends the sleep early with EINTR (nanosleep(2)),
+ * writing the time left to `rem` (0: none); if the call is restarted instead (the task was
+ * stopped and continued), it sleeps only until the same deadline, as Linux's restart block does.
+ */
+function sleepUntil(k: Kernel, t: Task, due: number, rem: number, wide: boolean): Promise<number> {
+  return sleepFor(k, t, due - k.monotonic()).catch((e: unknown) => {
+    if (e instanceof SyscallError && e.errno === EINTR) {
+      if (rem !== 0) writeTimespec(t, rem, Math.max(0, due - k.monotonic()), wide);
+      t.restartBlock = () => sleepUntil(k, t, due, rem, wide);
+    }
+    throw e;
+  });
+}
+
+function clockNanosleep(k: Kernel, t: Task, clk: number, flags: number, req: number, rem: number, wide: boolean): Promise<number> {
   const ms = readTimespecMs(t, req, wide);
   const TIMER_ABSTIME = 1;
   if (clk === S.CLOCK_THREAD_CPUTIME_ID) throw new SyscallError(EINVAL);
-  const wait = flags & TIMER_ABSTIME ? ms - clockMs(k, clk, t) : ms;
-  return sleep(k, t, wait);
+  if (flags & TIMER_ABSTIME) {
+    // An absolute sleep is simply run again when restarted (-ERESTARTNOHAND), and has no `rem`.
+    return sleepFor(k, t, ms - clockMs(k, clk, t));
+  }
+  clockMs(k, clk, t);
+  return sleepUntil(k, t, k.monotonic() + ms, rem, wide);
 }
 
 /**
@@ -172,7 +197,7 @@ export const timeSyscalls: SyscallTable = {
     if (p !== 0) t.as.write32(p, sec);
     return sec;
   },
-  [N.NR_nanosleep]: (k, t, req) => sleep(k, t, readTimespecMs(t, req, false)),
-  [N.NR_clock_nanosleep]: (k, t, clk, flags, req) => clockNanosleep(k, t, clk, flags, req, false),
-  [N.NR_clock_nanosleep_time64]: (k, t, clk, flags, req) => clockNanosleep(k, t, clk, flags, req, true),
+  [N.NR_nanosleep]: (k, t, req, rem) => sleepUntil(k, t, k.monotonic() + readTimespecMs(t, req, false), rem, false),
+  [N.NR_clock_nanosleep]: (k, t, clk, flags, req, rem) => clockNanosleep(k, t, clk, flags, req, rem, false),
+  [N.NR_clock_nanosleep_time64]: (k, t, clk, flags, req, rem) => clockNanosleep(k, t, clk, flags, req, rem, true),
 };
