@@ -119,7 +119,8 @@ export class InodeFile extends OpenFile {
     const type = this.ino.mode & S_IFMT;
     if (type === S_IFDIR) throw new SyscallError(EISDIR);
     const at = pos ?? this.pos;
-    await flushInode(this.ino);
+    const flushing = flushInode(this.ino);
+    if (flushing !== undefined) await flushing;
     const data = await this.ino.fs.read(this.ino, at, len);
     if (pos === null) this.pos = at + data.length;
     return data;

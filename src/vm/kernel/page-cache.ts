@@ -53,12 +53,16 @@ export function sharedFileFor(ino: Inode, phys: PhysicalMemory, name: string): S
   return sf;
 }
 
-/** Before the file's bytes are read (read(2), a private page-in) or its size changes: stores through mappings reach it. */
-export async function flushInode(ino: Inode): Promise<void> {
+/**
+ * Before the file's bytes are read (read(2), a private page-in) or its size changes: stores
+ * through mappings reach it. Undefined (nothing to wait for) when the file has no page cache.
+ */
+export function flushInode(ino: Inode): Promise<void> | undefined {
   const sf = cacheOf(ino);
-  if (sf === undefined) return;
-  await sf.flush();
-  if (sf.spaces.size === 0) sf.trim();
+  if (sf === undefined) return undefined;
+  return sf.flush().then(() => {
+    if (sf.spaces.size === 0) sf.trim();
+  });
 }
 
 /** write(2) is about to put `data` at `offset`: mapped pages see it. */

@@ -288,6 +288,18 @@ export class AddressSpace implements SharedMapper {
     sf.spaces.add(this);
   }
 
+  /**
+   * The frame behind a MAP_SHARED page (process-shared futex keys), or -1 for
+   * a private page or a shared file page nobody has read (no one can wait on it).
+   */
+  sharedFrame(vpn: number): number {
+    const pte = this.pte(vpn);
+    if ((pte & PTE_SHARED) === 0) return -1;
+    if (pte & PTE_PRESENT) return pte >>> PAGE_SHIFT;
+    const fp = this.filePages.get(vpn);
+    return fp !== undefined && fp.src instanceof SharedFile ? fp.src.residentFrame(fp.offset / PAGE_SIZE) : -1;
+  }
+
   /** The file shrank past `offset`: its page leaves this space's mappings (SIGBUS on access). */
   dropSharedPage(sf: SharedFile, offset: number): void {
     for (const [vpn, fp] of this.filePages) {

@@ -133,6 +133,11 @@ export class SharedFile implements FileSource {
     }
   }
 
+  /** The frame page `index` has or will have, or -1 when it is not cached. */
+  residentFrame(index: number): number {
+    return this.pages.get(index)?.frame ?? -1;
+  }
+
   /**
    * A kernel store into page `index` not read yet (read(2) into a buffer in a
    * shared mapping): the bytes go into the cache frame now and survive its
