@@ -141,7 +141,7 @@ export class SharedFile implements FileSource {
   /**
    * A kernel store into page `index` not read yet (read(2) into a buffer in a
    * shared mapping): the bytes go into the cache frame now and survive its
-   * loading. Returns the frame's byte address, or -1 when memory is exhausted.
+   * loading. False when guest memory is exhausted.
    */
   storeBeforeLoad(index: number, off: number, bytes: Uint8Array): boolean {
     let p = this.pages.get(index);
@@ -158,7 +158,7 @@ export class SharedFile implements FileSource {
     return true;
   }
 
-  /** Whether any loaded page differs from the file. */
+  /** Indices of the loaded pages whose bytes within the file's size differ from it. */
   private dirtyPages(): number[] {
     const size = this.backing.size();
     const out: number[] = [];
