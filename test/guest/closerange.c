@@ -15,12 +15,7 @@ static long crange(unsigned first, unsigned last, unsigned flags) {
   return syscall(SYS_close_range, first, last, flags);
 }
 
-#define SHOW(fmt, call)                                         \
-  do {                                                          \
-    long r_ = (long)(call);                                     \
-    int e_ = errno;                                             \
-    printf(fmt " %ld %s\n", r_, r_ < 0 ? strerror(e_) : "");    \
-  } while (0)
+#include "show.h"
 
 /* One character per descriptor 3..12: '-' closed, 'o' open, 'x' open close-on-exec. */
 static void table(const char *what) {

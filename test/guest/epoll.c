@@ -42,13 +42,7 @@ static int ctl(int op, int fd, uint32_t events, uint64_t data) {
   return r < 0 ? -errno : r;
 }
 
-/* Run `call`, then print its result and errno (printf's arguments have no order). */
-#define SHOW(fmt, call)                                         \
-  do {                                                          \
-    long r_ = (long)(call);                                     \
-    int e_ = errno;                                             \
-    printf(fmt " %ld %s\n", r_, r_ < 0 ? strerror(e_) : "");   \
-  } while (0)
+#include "show.h"
 
 int main(int argc, char **argv) {
   (void)argc;

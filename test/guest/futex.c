@@ -22,12 +22,7 @@ static long futex(int *uaddr, int op, int val, const struct timespec *ts, int *u
   return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
 }
 
-#define SHOW(fmt, call)                                         \
-  do {                                                          \
-    long r_ = (long)(call);                                     \
-    int e_ = errno;                                             \
-    printf(fmt " %ld %s\n", r_, r_ < 0 ? strerror(e_) : "");    \
-  } while (0)
+#include "show.h"
 
 static int word, word2;
 static int started, woke;

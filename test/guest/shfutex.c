@@ -24,13 +24,7 @@ static long futex(int *uaddr, int op, int val) {
   return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
 }
 
-#define SHOW(fmt, call)                                         \
-  do {                                                          \
-    long r_ = (long)(call);                                     \
-    int e_ = errno;                                             \
-    printf(fmt " %ld %s\n", r_, r_ < 0 ? strerror(e_) : "");    \
-    fflush(stdout);                                             \
-  } while (0)
+#include "show.h"
 
 /* Wait until process `pid` sleeps, however slow the machine. */
 static void sleeping(pid_t pid) {

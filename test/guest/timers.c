@@ -16,12 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHOW(fmt, call)                                         \
-  do {                                                          \
-    long r_ = (long)(call);                                     \
-    int e_ = errno;                                             \
-    printf(fmt " %ld %s\n", r_, r_ < 0 ? strerror(e_) : "");    \
-  } while (0)
+#include "show.h"
 
 static volatile sig_atomic_t ticks;
 static volatile int last_code, last_value;
