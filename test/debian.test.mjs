@@ -101,6 +101,38 @@ if __name__ == '__main__':
     p.terminate(); p.join(); print("terminated", r.ready(), flush=True)
 PY`));
 
+// MAP_SHARED files (the page cache): a SharedMemory block (/dev/shm) opened by name in a
+// child is the parent's memory, and the mmap module's stores reach the file.
+test('python3: multiprocessing.shared_memory across processes, the mmap module writing a file', { timeout: TIMEOUT }, () =>
+  same(`python3 - <<'PY'
+import mmap, os
+from multiprocessing import shared_memory, Process
+def child(name):
+    s = shared_memory.SharedMemory(name=name)
+    print("child sees", s.buf[0], flush=True)
+    s.buf[1] = 43
+    s.close()
+if __name__ == '__main__':
+    s = shared_memory.SharedMemory(create=True, size=10000)
+    s.buf[0] = 42
+    s.buf[9999] = 7
+    p = Process(target=child, args=(s.name,)); p.start(); p.join()
+    print("parent sees", s.buf[1], s.buf[9999], p.exitcode, flush=True)
+    s.close(); s.unlink()
+    with open("mm.dat", "wb") as f: f.write(b"x" * 5000)
+    with open("mm.dat", "r+b") as f:
+        m = mmap.mmap(f.fileno(), 0)
+        m[0:5] = b"hello"
+        print("read before flush", os.pread(f.fileno(), 6, 0), flush=True)
+        m[4096:4101] = b"world"; m.flush()
+        f.seek(0); f.write(b"J")
+        print(m[:6], m[4094:4102], len(m), flush=True)
+        m.close()
+    d = open("mm.dat", "rb").read()
+    print(d[:6], d[4094:4102], len(d))
+    os.unlink("mm.dat")
+PY`));
+
 test('python3: asyncio tasks, a Queue, sleep, wait_for, subprocesses, an executor', { timeout: TIMEOUT }, () =>
   same(`python3 - <<'PY'
 import asyncio

@@ -5,13 +5,16 @@ import { S_EIP } from '../mem/layout.js';
 import { resolve } from '../fs/path.js';
 import { FsError, S_IFMT, S_IFREG, type Inode } from '../fs/types.js';
 import { EACCES, ELIBBAD, ENOENT } from './abi/errno.js';
-import { SIGBUS, SIGKILL } from './abi/structs.js';
+import { BUS_ADRERR, SIGBUS, SIGKILL } from './abi/structs.js';
 import { RLIMIT_STACK } from './abi/structs.js';
 import { DYN_BASE, ET_DYN, STACK_SIZE, STACK_TOP, elfHeadLength, elfSpan, mapElf, parseElf, type ElfImage, type LoadedImage } from './elf.js';
 import { SyscallError, VmError } from './errors.js';
 import { StorageError } from '../storage/errors.js';
 import type { Kernel } from './kernel.js';
 import { Task, TASK_BLOCKED, TASK_RUNNABLE } from './task.js';
+import { flushInode } from './page-cache.js';
+import { BeyondEof } from '../mem/page-cache.js';
+import { isBlocked, postSignal } from './signals.js';
 
 /**
  * Loading a program for exec (Linux fs/binfmt_elf.c load_elf_binary): the
@@ -23,7 +26,14 @@ import { Task, TASK_BLOCKED, TASK_RUNNABLE } from './task.js';
 
 /** A regular file's bytes as a FileSource for file-backed pages. */
 export function inodeSource(ino: Inode, name: string): FileSource {
-  return { name, read: (offset, length) => ino.fs.read(ino, offset, length) };
+  return {
+    name,
+    read: async (offset, length) => {
+      // A private page-in sees what shared mappings stored (Linux: the same page cache).
+      await flushInode(ino);
+      return ino.fs.read(ino, offset, length);
+    },
+  };
 }
 
 async function readHead(ino: Inode, path: string): Promise<{ elf: ElfImage; size: number }> {
@@ -138,6 +148,17 @@ function parkThen(k: Kernel, t: Task, f: CpuFault, before: () => void): void {
       t.blockedOn = null;
       if (e instanceof StorageError) return k.failStorage(e);
       if (t.state !== TASK_BLOCKED) return;
+      if (e instanceof BeyondEof) {
+        // A shared mapping's page past end of file: SIGBUS (BUS_ADRERR) to a handler if one is set.
+        const act = t.sigactions.get(SIGBUS);
+        if (act && act.handler > 1 && !isBlocked(t, SIGBUS)) {
+          postSignal(k, t, SIGBUS, { code: BUS_ADRERR, a: e.addr });
+          t.state = TASK_RUNNABLE;
+          return;
+        }
+        k.exitTask(t, 0, SIGBUS, true);
+        return;
+      }
       k.trace(`web-vm: pid ${t.pid}: cannot read a mapped file page at 0x${(f.addr >>> 0).toString(16)}: ${e instanceof Error ? e.message : String(e)} → SIGBUS`);
       k.exitTask(t, 0, SIGBUS, true);
     },

@@ -3,6 +3,7 @@ import { O_ACCMODE, O_APPEND, O_RDONLY } from './abi/structs.js';
 import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type DirEntry, type Inode, type Stat } from '../fs/types.js';
 import type { Console } from './console.js';
 import { SyscallError } from './errors.js';
+import { flushInode, noteWrite } from './page-cache.js';
 
 /**
  * An open file description (what fds point at; dup shares it, with its
@@ -118,6 +119,8 @@ export class InodeFile extends OpenFile {
     const type = this.ino.mode & S_IFMT;
     if (type === S_IFDIR) throw new SyscallError(EISDIR);
     const at = pos ?? this.pos;
+    const flushing = flushInode(this.ino);
+    if (flushing !== undefined) await flushing;
     const data = await this.ino.fs.read(this.ino, at, len);
     if (pos === null) this.pos = at + data.length;
     return data;
@@ -131,6 +134,7 @@ export class InodeFile extends OpenFile {
     // O_APPEND: every write goes to the end, whatever the offset (open(2)).
     if (pos === null && (this.flags & O_APPEND) !== 0) at = this.ino.stat().size;
     if (data.length === 0) return 0;
+    noteWrite(this.ino, at, data);
     const n = await fs.write(this.ino, at, data);
     if (pos === null) this.pos = at + n;
     return n;

@@ -11,6 +11,7 @@ import { Mounts, resolve } from '../fs/path.js';
 import { DevFs } from '../fs/devfs.js';
 import { ProcFs } from './procfs.js';
 import { mountTmpfs } from './tmpfs-mounts.js';
+import { flushAllShared } from './page-cache.js';
 import { residentPages } from './procfs-text.js';
 import { EACCES, EAGAIN, EFAULT, EINTR, EIO, ENOSPC, ENOSYS } from './abi/errno.js';
 import { RLIMIT_NPROC } from './abi/structs.js';
@@ -541,6 +542,7 @@ export class Kernel implements InterruptHost {
 
   /** sync(2): wait until every filesystem's changes reached its device. */
   async syncAll(): Promise<void> {
+    await flushAllShared(this.phys);
     await this.opts.root.sync?.();
     if (this.opts.commit === undefined) return;
     try {

@@ -3,6 +3,7 @@ import { PAGE_SHIFT, PAGE_SIZE } from './layout.js';
 import { PhysicalMemory } from './phys.js';
 import { Tlb } from './tlb.js';
 import { pageInStats, type FilePage, type FileSource } from './file-backing.js';
+import { BeyondEof, SharedFile, type SharedMapper } from './page-cache.js';
 
 /** Page-table entry bits; the frame index sits above bit 12. */
 export const PTE_VALID = 1; // mapped by some mapping (may not have a frame yet)
@@ -15,6 +16,8 @@ export const PTE_COW = 32; // frame shared; copy before the first write
 export const PTE_FILE = 64;
 /** MAP_SHARED anonymous memory: the frame stays shared after fork (no COW). */
 export const PTE_SHARED = 128;
+/** A shared mapping of a file not open for writing: mprotect may not make it writable. */
+export const PTE_NOWRITE = 256;
 /*
  * PTE_FILE together with PTE_PRESENT: the kernel wrote some bytes of a file
  * page before it was read (read(2) into a buffer in a file mapping). The
@@ -87,7 +90,7 @@ export class SparsePageBytes {
  * mapping to frames of the VM's PhysicalMemory, with permissions and
  * copy-on-write. Frames are attached lazily on first touch (demand zero).
  */
-export class AddressSpace {
+export class AddressSpace implements SharedMapper {
   private readonly dirs: (Int32Array | undefined)[] = new Array(1024).fill(undefined);
   /** Pages holding decoded code: their TLB write entries are withheld. */
   readonly codePages = new SparsePageBytes();
@@ -106,6 +109,8 @@ export class AddressSpace {
   readonly filePages = new Map<number, FilePage>();
   /** Bytes written by the kernel into file pages not read yet (1 = written). */
   private readonly partial = new Map<number, Uint8Array>();
+  /** Files this space maps MAP_SHARED (their page caches), see mapSharedFile. */
+  private readonly sharedFiles = new Set<SharedFile>();
 
   constructor(readonly phys: PhysicalMemory, readonly tlb: Tlb) {}
 
@@ -231,6 +236,7 @@ export class AddressSpace {
   unmap(start: number, len: number): void {
     const first = start >>> PAGE_SHIFT;
     const n = Math.ceil(len / PAGE_SIZE);
+    let gone: Set<SharedFile> | null = null;
     for (let i = 0; i < n; i++) {
       const vpn = first + i;
       const pte = this.pte(vpn);
@@ -238,6 +244,8 @@ export class AddressSpace {
       if (pte & PTE_PRESENT) this.phys.unref(pte >>> PAGE_SHIFT);
       this.setPte(vpn, 0);
       if (this.filePages.size !== 0) {
+        const src = this.filePages.get(vpn)?.src;
+        if (src instanceof SharedFile) (gone ??= new Set()).add(src);
         this.filePages.delete(vpn);
         this.partial.delete(vpn);
       }
@@ -247,6 +255,73 @@ export class AddressSpace {
         if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
       }
     }
+    if (gone !== null) this.releaseShared(gone);
+  }
+
+  /** Shared files some of whose pages this space just unmapped: tell those it maps no more. */
+  private releaseShared(files: Set<SharedFile>): void {
+    const still = new Set<SharedFile>();
+    for (const fp of this.filePages.values()) if (fp.src instanceof SharedFile && files.has(fp.src)) still.add(fp.src);
+    for (const sf of files) {
+      if (!still.has(sf)) {
+        this.sharedFiles.delete(sf);
+        sf.spaces.delete(this);
+      }
+      sf.released();
+    }
+  }
+
+  /**
+   * MAP_SHARED of a file: every page maps the file's page-cache frame
+   * (`sf`), attached on first touch (NeedsPage → pageIn), never copied.
+   */
+  mapSharedFile(start: number, len: number, prot: number, sf: SharedFile, offset: number, mayWrite: boolean): void {
+    this.unmap(start, len);
+    const first = start >>> PAGE_SHIFT;
+    const n = Math.ceil(len / PAGE_SIZE);
+    const bits = PTE_VALID | PTE_FILE | PTE_SHARED | protToPte(prot) | (mayWrite ? 0 : PTE_NOWRITE);
+    for (let i = 0; i < n; i++) {
+      this.setPte(first + i, bits);
+      this.filePages.set(first + i, { src: sf, offset: offset + i * PAGE_SIZE, length: PAGE_SIZE });
+    }
+    this.sharedFiles.add(sf);
+    sf.spaces.add(this);
+  }
+
+  /**
+   * The frame behind a MAP_SHARED page (process-shared futex keys), or -1 for
+   * a private page or a shared file page nobody has read (no one can wait on it).
+   */
+  sharedFrame(vpn: number): number {
+    const pte = this.pte(vpn);
+    if ((pte & PTE_SHARED) === 0) return -1;
+    if (pte & PTE_PRESENT) return pte >>> PAGE_SHIFT;
+    const fp = this.filePages.get(vpn);
+    return fp !== undefined && fp.src instanceof SharedFile ? fp.src.residentFrame(fp.offset / PAGE_SIZE) : -1;
+  }
+
+  /** The file shrank past `offset`: its page leaves this space's mappings (SIGBUS on access). */
+  dropSharedPage(sf: SharedFile, offset: number): void {
+    for (const [vpn, fp] of this.filePages) {
+      if (fp.src !== sf || fp.offset !== offset) continue;
+      const pte = this.pte(vpn);
+      if ((pte & PTE_PRESENT) === 0) continue;
+      this.phys.unref(pte >>> PAGE_SHIFT);
+      this.setPte(vpn, (pte & 0xfff & ~PTE_PRESENT) | PTE_FILE);
+      this.flushPage(vpn);
+      if (this.codePages.get(vpn) !== 0) {
+        this.codePages.set(vpn, 0);
+        if (this.codeWatcher !== null) this.codeWatcher.invalidatePage(vpn);
+      }
+    }
+  }
+
+  /** Whether mprotect may make [start, start+len) writable (not a shared mapping of a read-only file). */
+  mayWrite(start: number, len: number): boolean {
+    const first = start >>> PAGE_SHIFT;
+    const n = Math.ceil(len / PAGE_SIZE);
+    for (let i = 0; i < n; i++) if (this.pte(first + i) & PTE_NOWRITE) return false;
+    return true;
   }
 
   /** Change permissions; returns false if some page in the range is unmapped (ENOMEM). */
@@ -306,7 +381,7 @@ export class AddressSpace {
     const fp = this.filePages.get(last);
     if (fp === undefined || fp.length !== PAGE_SIZE) return;
     for (let i = 0; i < n; i++) {
-      this.setPte(first + i, this.pte(first + i) | PTE_FILE);
+      this.setPte(first + i, this.pte(first + i) | PTE_FILE | (fp.src instanceof SharedFile ? PTE_SHARED : 0));
       this.filePages.set(first + i, { src: fp.src, offset: fp.offset + (first + i - last) * PAGE_SIZE, length: PAGE_SIZE });
     }
   }
@@ -399,6 +474,22 @@ export class AddressSpace {
     const vpn = addr >>> PAGE_SHIFT;
     const fp = this.filePages.get(vpn);
     if (fp === undefined || !this.needsPage(addr)) return true;
+    if (fp.src instanceof SharedFile) {
+      let f: number;
+      try {
+        f = await fp.src.frame(fp.offset / PAGE_SIZE);
+      } catch (e) {
+        if (e instanceof BeyondEof) throw new BeyondEof(addr >>> 0);
+        throw e;
+      }
+      if (f < 0) return false;
+      if (this.filePages.get(vpn) !== fp || !this.needsPage(addr)) {
+        this.phys.unref(f);
+        return true;
+      }
+      this.setPte(vpn, (f << PAGE_SHIFT) | (this.pte(vpn) & 0xfff & ~PTE_FILE) | PTE_PRESENT);
+      return true;
+    }
     const data = await fp.src.read(fp.offset, fp.length);
     // The mapping may have changed while the read was in flight.
     if (this.filePages.get(vpn) !== fp || !this.needsPage(addr)) return true;
@@ -436,6 +527,10 @@ export class AddressSpace {
     c.mmapTop = this.mmapTop;
     for (const [vpn, fp] of this.filePages) c.filePages.set(vpn, fp);
     for (const [vpn, m] of this.partial) c.partial.set(vpn, m.slice());
+    for (const sf of this.sharedFiles) {
+      c.sharedFiles.add(sf);
+      sf.spaces.add(c);
+    }
     for (let d = 0; d < 1024; d++) {
       const dir = this.dirs[d];
       if (dir === undefined) continue;
@@ -550,6 +645,11 @@ export class AddressSpace {
     this.partial.clear();
     this.codePages.clear();
     if (this.active) this.tlb.flushAll();
+    for (const sf of this.sharedFiles) {
+      sf.spaces.delete(this);
+      sf.released();
+    }
+    this.sharedFiles.clear();
   }
 
   /** Copy bytes in regardless of page protection (the ELF loader filling read-only text). */
@@ -617,6 +717,11 @@ export class AddressSpace {
   private writeUnread(a: number, bytes: Uint8Array): void {
     const vpn = a >>> PAGE_SHIFT;
     let pte = this.pte(vpn);
+    const fp = this.filePages.get(vpn);
+    if (fp !== undefined && fp.src instanceof SharedFile) {
+      if (!fp.src.storeBeforeLoad(fp.offset / PAGE_SIZE, a & (PAGE_SIZE - 1), bytes)) throw new CpuFault(Vector.PF, a, FaultKind.OutOfMemory, ACCESS_WRITE);
+      return;
+    }
     if ((pte & PTE_PRESENT) === 0) {
       const f = this.phys.alloc();
       if (f < 0) throw new CpuFault(Vector.PF, a, FaultKind.OutOfMemory, ACCESS_WRITE);

@@ -8,6 +8,7 @@ import { DEVPTS_SUPER_MAGIC, EXT2_SUPER_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC } from
 import { InodeFile, type OpenFile } from '../files.js';
 import { magicFd } from './fs.js';
 import { SyscallError } from '../errors.js';
+import { flushInode, noteTruncate } from '../page-cache.js';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { SyscallTable } from './types.js';
@@ -88,7 +89,9 @@ export async function truncateInode(ino: Inode, size: number): Promise<void> {
   if ((ino.mode & S_IFMT) === S_IFDIR) throw new SyscallError(EISDIR);
   if ((ino.mode & S_IFMT) !== S_IFREG) throw new SyscallError(EINVAL);
   const fs = writableFs(ino.fs);
+  await flushInode(ino);
   await need(fs.truncate).call(fs, ino, size);
+  noteTruncate(ino, size);
 }
 
 async function mkdirAt(k: Kernel, t: Task, dirfd: number, pathAddr: number, mode: number): Promise<number> {

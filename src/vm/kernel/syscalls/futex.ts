@@ -4,7 +4,7 @@ import { SyscallError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
 import { interruptible } from '../signals.js';
 import type { Task } from '../task.js';
-import { PTE_PRESENT, PTE_SHARED, type AddressSpace } from '../../mem/address-space.js';
+import type { AddressSpace } from '../../mem/address-space.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../mem/layout.js';
 import type { SyscallTable } from './types.js';
 import { clockMs, readTimespecMs } from './time.js';
@@ -61,10 +61,9 @@ const queues = new WeakMap<object, Map<number, Waiter[]>>();
 function futexKey(as: AddressSpace, addr: number, priv: boolean): FutexKey {
   addr >>>= 0;
   if (!priv) {
-    const pte = as.pte(addr >>> PAGE_SHIFT);
-    if ((pte & (PTE_SHARED | PTE_PRESENT)) === (PTE_SHARED | PTE_PRESENT)) {
-      return { space: as.phys, addr: as.phys.frameAddr(pte >>> PAGE_SHIFT) + (addr & (PAGE_SIZE - 1)) };
-    }
+    // A shared file page this process has not touched yet still keys by the page cache's frame.
+    const f = as.sharedFrame(addr >>> PAGE_SHIFT);
+    if (f >= 0) return { space: as.phys, addr: as.phys.frameAddr(f) + (addr & (PAGE_SIZE - 1)) };
   }
   return { space: as, addr };
 }

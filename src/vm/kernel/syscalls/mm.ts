@@ -9,7 +9,7 @@ import type { Task } from '../task.js';
 import type { SyscallTable } from './types.js';
 import { S_IFMT, S_IFREG } from '../../fs/types.js';
 import { inodeSource } from '../exec.js';
-import { TmpFs } from '../../fs/tmpfs.js';
+import { sharedFileFor, flushAllShared } from '../page-cache.js';
 
 /**
  * Memory management: brk, mmap2/mmap, munmap, mprotect, madvise, mremap,
@@ -46,29 +46,21 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
   const size = pageUp(len);
   if (size > 0xfffff000) throw new SyscallError(ENOMEM);
   let file: InodeFile | null = null;
-  let shmFile: InodeFile | null = null;
+  let shared: InodeFile | null = null;
   if ((flags & S.MAP_ANONYMOUS) === 0) {
     const e = t.getFd(fd);
     if (e === null) throw new SyscallError(EBADF);
     if (!(e.file instanceof InodeFile) || (e.file.ino.mode & S_IFMT) !== S_IFREG) throw new SyscallError(ENODEV);
     if (!e.file.readable) throw new SyscallError(EACCES);
     if (type !== S.MAP_PRIVATE && (prot & S.PROT_WRITE) && !e.file.writable) throw new SyscallError(EACCES);
-    // A writable MAP_SHARED mapping must carry stores back to the file and to every other
-    // mapping of it: that needs a page cache shared by all address spaces, which does not
-    // exist yet. Refuse it the way Linux does for a file that cannot be mapped so (mmap(2):
-    // ENODEV) rather than silently lose the writes. Read-only shared mappings behave as
-    // private ones: nothing can tell them apart while the file is not written.
-    // The exception: a small tmpfs file (/dev/shm: sem_open, shm_open) gets shared frames holding
-    // its current contents. Processes forked later share them (POSIX semaphores across fork, as
-    // Python's multiprocessing uses them); stores are not carried back to the file itself.
-    if (type !== S.MAP_PRIVATE && (prot & S.PROT_WRITE)) {
-      if (!(e.file.ino.fs instanceof TmpFs)) throw new SyscallError(ENODEV);
-      shmFile = e.file;
-    } else file = e.file;
+    // MAP_SHARED maps the file's page cache (mem/page-cache.ts): every shared mapping of the
+    // file, in any process, maps the same frames, and stores go back to the file.
+    if (type !== S.MAP_PRIVATE) shared = e.file;
+    else file = e.file;
   }
   // Heuristic overcommit (vm.overcommit_memory 0): one private allocation larger than all of
   // guest RAM can never be backed, so it fails now with ENOMEM instead of by the OOM killer later.
-  if (file === null && shmFile === null && type === S.MAP_PRIVATE && size > as.phys.frameCount * PAGE_SIZE) throw new SyscallError(ENOMEM);
+  if (file === null && shared === null && type === S.MAP_PRIVATE && size > as.phys.frameCount * PAGE_SIZE) throw new SyscallError(ENOMEM);
   let at: number;
   if (flags & (S.MAP_FIXED | S.MAP_FIXED_NOREPLACE)) {
     if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
@@ -81,11 +73,9 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
     at = as.findFree(size);
     if (at < 0) throw new SyscallError(ENOMEM);
   }
-  if (shmFile !== null) {
-    const fs = shmFile.ino.fs as TmpFs;
-    if (!as.mapShared(at, size, prot | S.PROT_WRITE)) throw new SyscallError(ENOMEM);
-    as.write(at, fs.readSync(shmFile.ino, offset, size));
-    if (!(prot & S.PROT_WRITE)) as.protect(at, size, prot);
+  if (shared !== null) {
+    // Pages are read on first touch; a page wholly past end of file then raises SIGBUS.
+    as.mapSharedFile(at, size, prot, sharedFileFor(shared.ino, as.phys, shared.path), offset, shared.writable);
     return at;
   }
   if (file === null) {
@@ -99,8 +89,9 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
     }
     return at;
   }
-  // Nothing is read now: each page is read on its first touch. Pages wholly past the end of
-  // the file read as zero (Linux raises SIGBUS there; zero is the forgiving choice).
+  // Nothing is read now: each page is read on its first touch. Pages of a private mapping
+  // wholly past the end of the file read as zero (Linux raises SIGBUS there; zero is the
+  // forgiving choice).
   const ino = file.ino;
   const fileBytes = Math.max(0, Math.min(size, ino.stat().size - offset));
   as.mapFile(at, size, prot, inodeSource(ino, file.path), offset, fileBytes);
@@ -120,6 +111,7 @@ function mprotect(t: Task, addr: number, len: number, prot: number): number {
   len >>>= 0;
   if (addr % PAGE_SIZE !== 0) throw new SyscallError(EINVAL);
   if (len === 0) return 0;
+  if ((prot & S.PROT_WRITE) && !t.as.mayWrite(addr, pageUp(len))) throw new SyscallError(EACCES);
   if (!t.as.protect(addr, pageUp(len), prot)) throw new SyscallError(ENOMEM);
   return 0;
 }
@@ -141,13 +133,17 @@ function madvise(t: Task, addr: number, len: number, advice: number): number {
   return 0;
 }
 
-/** msync(2): no writable shared file mappings exist (see mmap), so there is nothing to write back. */
-function msync(t: Task, addr: number, len: number, flags: number): number {
+/**
+ * msync(2): shared file mappings go back to their files (MS_ASYNC too: the page cache is
+ * what read(2) sees, and ours is written back whenever the file is read anyway).
+ */
+async function msync(t: Task, addr: number, len: number, flags: number): Promise<number> {
   addr >>>= 0;
   if (addr % PAGE_SIZE !== 0 || (flags & ~(S.MS_ASYNC | S.MS_INVALIDATE | S.MS_SYNC)) !== 0) throw new SyscallError(EINVAL);
   if ((flags & S.MS_ASYNC) && (flags & S.MS_SYNC)) throw new SyscallError(EINVAL);
   const end = addr + pageUp(len >>> 0);
   for (let a = addr; a < end; a += PAGE_SIZE) if ((t.as.pte(a >>> 12) & PTE_VALID) === 0) throw new SyscallError(ENOMEM);
+  await flushAllShared(t.as.phys);
   return 0;
 }
 
