@@ -11,6 +11,7 @@
 #include <sys/sendfile.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "sleeping.h"
 
 #define CHECK(what, expr) do { errno = 0; long r_ = (long)(expr); printf("%s: %ld %s\n", what, r_, r_ < 0 ? strerror(errno) : ""); } while (0)
 #define F "/tmp/wvm-locks-test"
@@ -92,19 +93,7 @@ int main(void) {
     _exit(r == 0 ? 5 : 6); /* the status says it, so the output order does not depend on scheduling */
   }
   read(go[0], &c, 1);
-  /* Wait until the child sleeps in F_SETLKW (its /proc state turns S), however slow the machine. */
-  char statp[64], sb[256];
-  snprintf(statp, sizeof statp, "/proc/%d/stat", (int)pid);
-  for (int tries = 0; tries < 500; tries++) {
-    int sf = open(statp, O_RDONLY);
-    int n = sf < 0 ? 0 : read(sf, sb, sizeof sb - 1);
-    if (sf >= 0) close(sf);
-    sb[n > 0 ? n : 0] = 0;
-    char *rp = strrchr(sb, ')');
-    if (rp && rp[1] == ' ' && rp[2] == 'S') break;
-    usleep(10000);
-  }
-  usleep(20000);
+  sleeping(pid); /* the child is in F_SETLKW */
   CHECK("SETLKW that would deadlock", lk(fd, F_SETLKW, F_WRLCK, 1, 1));
   CHECK("unlock byte 0", lk(fd, F_SETLK, F_UNLCK, 0, 1));
   waitpid(pid, &st, 0);

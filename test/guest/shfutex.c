@@ -26,21 +26,7 @@ static long futex(int *uaddr, int op, int val) {
 
 #include "show.h"
 
-/* Wait until process `pid` sleeps, however slow the machine. */
-static void sleeping(pid_t pid) {
-  char statp[64], sb[256];
-  snprintf(statp, sizeof statp, "/proc/%d/stat", (int)pid);
-  for (int tries = 0; tries < 500; tries++) {
-    int sf = open(statp, O_RDONLY);
-    int n = sf < 0 ? 0 : read(sf, sb, sizeof sb - 1);
-    if (sf >= 0) close(sf);
-    sb[n > 0 ? n : 0] = 0;
-    char *rp = strrchr(sb, ')');
-    if (rp && rp[1] == ' ' && rp[2] == 'S') break;
-    usleep(10000);
-  }
-  usleep(20000);
-}
+#include "sleeping.h"
 
 static void status(const char *what, pid_t pid) {
   int st;
