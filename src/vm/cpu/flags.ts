@@ -190,37 +190,14 @@ export function setFlagBit(s: Int32Array, bit: number, val: number): void {
 
 /**
  * Evaluate condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc).
- * Common cases after CMP/SUB and TEST/AND on 32-bit operands avoid
- * computing individual flags.
+ * After CMP/SUB and TEST/AND on 32-bit operands it avoids computing
+ * individual flags.
  */
 export function testCC(s: Int32Array, cc: number): boolean {
   const op = s[S_LAZY_OP];
-  if (op === ((K_SUB << 2) | 2)) {
-    const a = s[S_LAZY_A];
-    const b = s[S_LAZY_B];
-    switch (cc) {
-      case 2: return a >>> 0 < b >>> 0;
-      case 3: return a >>> 0 >= b >>> 0;
-      case 4: return a === b;
-      case 5: return a !== b;
-      case 6: return a >>> 0 <= b >>> 0;
-      case 7: return a >>> 0 > b >>> 0;
-      case 12: return a < b;
-      case 13: return a >= b;
-      case 14: return a <= b;
-      case 15: return a > b;
-    }
-  } else if (op === ((K_LOGIC << 2) | 2)) {
-    const r = s[S_LAZY_RES];
-    switch (cc) {
-      case 4: return r === 0;
-      case 5: return r !== 0;
-      case 8: case 12: return r < 0;
-      case 9: case 13: return r >= 0;
-      case 14: return r <= 0;
-      case 15: return r > 0;
-    }
-  }
+  // After a 32-bit CMP/SUB or TEST/AND every condition follows from the operands or result.
+  if (op === ((K_SUB << 2) | 2)) return subCond(cc, s[S_LAZY_A], s[S_LAZY_B]);
+  if (op === ((K_LOGIC << 2) | 2)) return logicCond(cc, s[S_LAZY_RES]);
   let v: boolean;
   switch (cc >> 1) {
     case 0: v = getOF(s) !== 0; break;

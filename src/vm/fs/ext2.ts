@@ -24,8 +24,8 @@ import { Ext2Writer, type SetAttr } from './ext2-write.js';
 import { Ext2Inode } from './ext2-inode.js';
 import { bytesToName, nameEquals } from './names.js';
 import {
-  DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN, FsError, S_IFBLK, S_IFCHR,
-  S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type DirEntry, type FileSystem, type FsStats, type Inode,
+  DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN, FsError, modeToDirentType,
+  type DirEntry, type FileSystem, type FsStats, type Inode,
 } from './types.js';
 
 export type { SetAttr } from './ext2-write.js';
@@ -65,20 +65,6 @@ function u32le(a: Uint8Array, o: number): number {
 
 function u16le(a: Uint8Array, o: number): number {
   return a[o]! | (a[o + 1]! << 8);
-}
-
-/** d_type for an inode's st_mode. */
-export function modeToDirentType(mode: number): number {
-  switch (mode & S_IFMT) {
-    case S_IFREG: return DT_REG;
-    case S_IFDIR: return DT_DIR;
-    case S_IFLNK: return DT_LNK;
-    case S_IFCHR: return DT_CHR;
-    case S_IFBLK: return DT_BLK;
-    case S_IFIFO: return DT_FIFO;
-    case S_IFSOCK: return DT_SOCK;
-    default: return DT_UNKNOWN;
-  }
 }
 
 /** One directory entry as found on disk, before its inode is loaded. */

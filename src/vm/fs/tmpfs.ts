@@ -1,7 +1,7 @@
 import { EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM, EFBIG } from '../kernel/abi/errno.js';
 import {
-  DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, FsError, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
-  S_IFSOCK, type DirEntry, type FileSystem, type FsStats, type Inode, type SetAttr, type Stat,
+  DT_DIR, FsError, modeToDirentType, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type DirEntry, type FileSystem,
+  type FsStats, type Inode, type SetAttr, type Stat,
 } from './types.js';
 
 /**
@@ -65,18 +65,6 @@ class TmpInode implements Inode {
   }
 }
 
-function dtOf(mode: number): number {
-  switch (mode & S_IFMT) {
-    case S_IFDIR: return DT_DIR;
-    case S_IFLNK: return DT_LNK;
-    case S_IFCHR: return DT_CHR;
-    case S_IFBLK: return DT_BLK;
-    case S_IFIFO: return DT_FIFO;
-    case S_IFSOCK: return DT_SOCK;
-    default: return DT_REG;
-  }
-}
-
 export class TmpFs implements FileSystem {
   readonly readOnly = false;
   readonly magic = TMPFS_MAGIC;
@@ -131,7 +119,7 @@ export class TmpFs implements FileSystem {
   async readdir(dir: Inode): Promise<DirEntry[]> {
     const d = this.dir(dir);
     const out: DirEntry[] = [{ name: '.', ino: d.ino, type: DT_DIR }, { name: '..', ino: d.parent!.ino, type: DT_DIR }];
-    for (const [name, c] of d.entries!) out.push({ name, ino: c.ino, type: dtOf(c.mode) });
+    for (const [name, c] of d.entries!) out.push({ name, ino: c.ino, type: modeToDirentType(c.mode) });
     return out;
   }
 
