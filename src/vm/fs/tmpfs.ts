@@ -51,7 +51,7 @@ class TmpInode implements Inode {
   }
 
   stat(): Stat {
-    const ms = (t: number): [number, number] => [Math.floor(t / 1000), Math.round((t % 1000) * 1e6)];
+    const ms = (t: number): [number, number] => [Math.floor(t / 1000), Math.floor((t % 1000) * 1e6)];
     const [as, an] = ms(this.atime);
     const [ms2, mn] = ms(this.mtime);
     const [cs, cn] = ms(this.ctime);

@@ -175,7 +175,11 @@ export class Kernel implements InterruptHost {
     this.tlb = new Tlb(this.phys);
     this.cpu = new Cpu(this.phys);
     this.cpu.host = this;
-    this.now = opts.now ?? (() => Date.now());
+    // CLOCK_REALTIME with the resolution of the monotonic clock, not Date.now()'s whole
+    // milliseconds: programs take the difference of two gettimeofday() calls made microseconds
+    // apart, and a millisecond tick between them must not read as a millisecond gone (vim's
+    // inchar_loop then turns a zero wait into an endless one, eating typed keys).
+    this.now = opts.now ?? (() => performance.timeOrigin + performance.now());
     this.monotonic = opts.monotonic ?? (() => performance.now());
     this.random = opts.random ?? ((b) => crypto.getRandomValues(b));
     this.bootMs = this.monotonic();
