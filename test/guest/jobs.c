@@ -180,13 +180,19 @@ static void basic(void) {
   waitpid(b, &st, 0);
 }
 
-/* The session side: a child leads a session whose controlling terminal is the pty slave. */
-static void session(void) {
+/* A pty master, not our controlling terminal; the slave's path goes to `name`. */
+static int open_master(char name[64]) {
   int m = posix_openpt(O_RDWR | O_NOCTTY);
   grantpt(m);
   unlockpt(m);
-  char name[64];
   strcpy(name, ptsname(m));
+  return m;
+}
+
+/* The session side: a child leads a session whose controlling terminal is the pty slave. */
+static void session(void) {
+  char name[64];
+  int m = open_master(name);
   int sync[2];
   pipe(sync);
   pid_t leader = fork();
@@ -323,11 +329,8 @@ static void session(void) {
 
 /* Closing the master hangs the terminal up: its session leader gets SIGHUP. */
 static void hangup(void) {
-  int m = posix_openpt(O_RDWR | O_NOCTTY);
-  grantpt(m);
-  unlockpt(m);
   char name[64];
-  strcpy(name, ptsname(m));
+  int m = open_master(name);
   int sync[2];
   pipe(sync);
   pid_t leader = fork();
