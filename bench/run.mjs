@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- NAME...] [--runs N] [--native-only]`: C workloads built
+// `npm run bench [-- NAME...] [--runs N] [--native-only] [--interpreter]`: C workloads built
 // with `gcc -m32 -static`, run natively (best of N) and in the VM through the
 // CLI, in one run; prints time ratios and guest MIPS. Ratios are what we
 // quote: absolute times on shared machines are noise.
@@ -25,6 +25,8 @@ const opt = (name, dflt) => {
 };
 const runs = Number(opt('--runs', '3'));
 const nativeOnly = argv.includes('--native-only');
+// --interpreter: run the VM with tier 1 off (WEB_VM_TIER1=0), to compare the tiers.
+const vmEnv = argv.includes('--interpreter') ? { WEB_VM_TIER1: '0' } : {};
 const wanted = argv.filter((a) => !a.startsWith('--'));
 
 const sources = readdirSync(join(here, 'workloads')).filter((f) => f.endsWith('.c')).sort();
@@ -121,7 +123,7 @@ async function runVm(image, name) {
   const statsFile = join(tmpdir(), `web-vm-bench-stats-${process.pid}-${name}.json`);
   rmSync(statsFile, { force: true });
   const r = await timed(process.execPath, [join(repoRoot, 'bin', 'web-vm.js'), 'run', '--image', image, '--', `/bin/${name}`], {
-    env: { ...process.env, WEB_VM_STATS: statsFile },
+    env: { ...process.env, ...vmEnv, WEB_VM_STATS: statsFile },
     timeout: VM_TIMEOUT_MS,
   });
   let stats = null;
@@ -155,10 +157,13 @@ for (const { name, path } of bins) {
       rssMiB: vm.stats?.peakRssBytes != null ? vm.stats.peakRssBytes / 1048576 : null,
       // The VM's own memory: peak RSS of the whole process beyond the guest RAM in use.
       overMiB: vm.stats?.guestPeakBytes != null ? (vm.stats.peakRssBytes - vm.stats.guestPeakBytes) / 1048576 : null,
+      // Of that, pages mapped from Node's own executable and libraries (shared, clean).
+      fileMiB: vm.stats?.fileRssBytes != null ? vm.stats.fileRssBytes / 1048576 : null,
+      compiled: vm.stats?.compiledBlocks ?? null,
     });
     if (vm.status !== 0 || vm.stdout !== native.stdout) {
       failures++;
-      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null, overMiB: null }); // a failed run's time means nothing
+      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null, overMiB: null, fileMiB: null }); // a failed run's time means nothing
       row.note = vm.status !== 0 ? `VM exited ${vm.status}` : 'OUTPUT DIFFERS';
       console.error(`\nbench: ${name}: ${row.note}\n--- native stdout\n${native.stdout}--- vm stdout\n${vm.stdout}--- vm stderr\n${vm.stderr.slice(0, 4000)}`);
     } else if (!vm.stats) {
@@ -197,13 +202,13 @@ for (const name of deb ? debianWanted : []) {
     rmSync(statsFile, { force: true });
     const envFlags = DEBIAN_ENV.flatMap((e) => ['--env', e]);
     const vm = await timed(process.execPath, [join(repoRoot, 'bin', 'web-vm.js'), 'run', '--image', deb.image, '--cwd', '/home/user', ...envFlags, '--', '/bin/bash', '-c', cmd], {
-      env: { ...process.env, WEB_VM_STATS: statsFile },
+      env: { ...process.env, ...vmEnv, WEB_VM_STATS: statsFile },
       timeout: VM_TIMEOUT_MS,
     });
     const stats = existsSync(statsFile) ? JSON.parse(readFileSync(statsFile, 'utf8')) : null;
     rmSync(statsFile, { force: true });
     const ms = stats?.ms ?? vm.ms;
-    Object.assign(row, { vmMs: ms, ratio: ms / native.ms, mips: stats?.instructions != null ? stats.instructions / ms / 1000 : null, rssMiB: stats?.peakRssBytes != null ? stats.peakRssBytes / 1048576 : null });
+    Object.assign(row, { vmMs: ms, ratio: ms / native.ms, mips: stats?.instructions != null ? stats.instructions / ms / 1000 : null, rssMiB: stats?.peakRssBytes != null ? stats.peakRssBytes / 1048576 : null, compiled: stats?.compiledBlocks ?? null });
     if (vm.status !== 0 || vm.stdout !== native.stdout) {
       failures++;
       Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null });
@@ -216,8 +221,9 @@ for (const name of deb ? debianWanted : []) {
 }
 
 console.log('');
-console.log(`${'workload'.padEnd(11)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)} ${pad('beyond guest', 13)}  note`);
+console.log(`${'workload'.padEnd(11)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)} ${pad('beyond guest', 13)} ${pad('node binary', 12)} ${pad('compiled', 9)}  note`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(11)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)} ${pad(fmt(r.overMiB, 1), 13)}  ${r.note ?? ''}`);
+  console.log(`${r.name.padEnd(11)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)} ${pad(fmt(r.overMiB, 1), 13)} ${pad(fmt(r.fileMiB, 1), 12)} ${pad(fmt(r.compiled), 9)}  ${r.note ?? ''}`);
 }
+console.log(`(beyond guest = peak RSS - guest RAM in use; node binary = of the RSS, pages mapped from node's executable and libraries${vmEnv.WEB_VM_TIER1 ? '; tier 1 OFF' : ''})`);
 process.exitCode = failures ? 1 : 0;

@@ -32,7 +32,9 @@ Saved changes (stop any web-vm using DIR first):
   web-vm export --persist DIR FILE    write them to one file
   web-vm import --persist DIR FILE    replace them with an exported file
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
-WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes","imageBytesFetched"} as JSON at exit.`;
+WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes","fileRssBytes",
+"compiledBlocks","imageBytesFetched"} as JSON at exit; WEB_VM_TIER1=0 turns off
+the compiling of hot blocks (the interpreter alone).`;
 
 /** Messages a shell prints for a child killed by a signal (bash's strsignal wording). */
 const SIGNAL_TEXT: Record<number, string> = {
@@ -264,6 +266,7 @@ export async function main(argv: string[]): Promise<number> {
       memoryMb: args.memoryMb,
       console: con,
       trace,
+      tier1: process.env.WEB_VM_TIER1 !== '0',
       ...(host ? { terminal: host, onTerminal: (input: TerminalInput) => host.start(input) } : {}),
       disk,
     });
@@ -272,7 +275,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
     }
     if (process.env.WEB_VM_STATS) {
-      const stats = { instructions: r.instructions, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024, guestPeakBytes: r.guestPeakBytes, imageBytesFetched: dev.bytesFetched };
+      const stats = {
+        instructions: r.instructions,
+        ms: performance.now() - t0,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        guestPeakBytes: r.guestPeakBytes,
+        fileRssBytes: fileBackedRss(),
+        compiledBlocks: r.compiledBlocks,
+        imageBytesFetched: dev.bytesFetched,
+      };
       writeFileSync(process.env.WEB_VM_STATS, JSON.stringify(stats));
     }
     return r.exitCode;
@@ -293,5 +304,19 @@ export async function main(argv: string[]): Promise<number> {
     // Changes not committed yet were committed by runProgram; closing releases the lock.
     await disk?.close().catch(() => undefined);
     await dev.close?.();
+  }
+}
+
+/**
+ * Resident memory mapped from files (Node's own executable and libraries,
+ * shared with every other node process and dropped under pressure), from
+ * Linux's /proc/self/status; null where that is not available.
+ */
+function fileBackedRss(): number | null {
+  try {
+    const m = /^RssFile:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
   }
 }

@@ -59,6 +59,8 @@ export interface RunOptions {
    * sync/fsync, after idle, and a final one when the program ends.
    */
   disk?: PersistentDisk;
+  /** Compile hot blocks (cpu/block-compiler.ts). Default true; false runs the interpreter alone. */
+  tier1?: boolean;
 }
 
 export interface RunResult {
@@ -70,6 +72,8 @@ export interface RunResult {
   instructions: number;
   /** Peak guest RAM in use (bytes of 4 KiB frames). */
   guestPeakBytes: number;
+  /** Blocks compiled by tier 1. */
+  compiledBlocks: number;
 }
 
 /** Mount the image and run one program to completion. Throws VmError for setup failures. */
@@ -93,6 +97,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   const commit = disk === undefined ? undefined : () => disk.commit();
   const user = await lookupUser(root, opts.user);
   const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, uid: user.uid, gid: user.gid, commit });
+  if (opts.tier1 === false) kernel.cpu.tier1 = false;
   const env = opts.env ?? loginEnvironment(user);
   if (opts.terminal) {
     const input = kernel.attachTerminal(opts.terminal);
@@ -108,7 +113,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   }
   // What the program left unsynced is kept too (a StorageError here reaches the caller).
   if (disk !== undefined) await disk.commit();
-  return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096 };
+  return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096, compiledBlocks: kernel.cpu.compiledBlocks };
 }
 
 export { Vm, mergeEnv, type VmOptions, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';

@@ -8,9 +8,18 @@ const join = (chunks) => decoder.decode(chunks.reduce((acc, c) => {
   return out;
 }, new Uint8Array(0)));
 
+/** Whether this worker may compile code from strings (a Content-Security-Policy without 'unsafe-eval' forbids it). */
+function evalAllowed() {
+  try {
+    return new Function('return 1')() === 1;
+  } catch {
+    return false;
+  }
+}
+
 self.onmessage = async (e) => {
   const { argv, memoryMb = 64 } = e.data;
-  const env = { crossOriginIsolated: self.crossOriginIsolated, sharedArrayBuffer: typeof SharedArrayBuffer };
+  const env = { crossOriginIsolated: self.crossOriginIsolated, sharedArrayBuffer: typeof SharedArrayBuffer, evalAllowed: evalAllowed() };
   let vm;
   try {
     // Dynamic import, so a missing or broken core is reported as a message, not a bare worker error.
@@ -20,8 +29,9 @@ self.onmessage = async (e) => {
     return;
   }
   try {
-    const manifest = await (await fetch('/.cache/images/busybox.json')).json();
-    const res = await fetch(`/.cache/images/${manifest.image}`);
+    // Against this module's URL: the worker's own base may be a blob: URL (csp.test.js).
+    const manifest = await (await fetch(new URL('/.cache/images/busybox.json', import.meta.url))).json();
+    const res = await fetch(new URL(`/.cache/images/${manifest.image}`, import.meta.url));
     if (!res.ok) throw new Error(`GET /.cache/images/${manifest.image} answered ${res.status}`);
     const bytes = new Uint8Array(await res.arrayBuffer());
     const stdout = [], stderr = [];
@@ -40,6 +50,7 @@ self.onmessage = async (e) => {
       ok: true, env, ms: performance.now() - t0,
       stdout: join(stdout), stderr: join(stderr),
       exitCode: result.exitCode, signal: result.signal, instructions: result.instructions,
+      compiledBlocks: result.compiledBlocks,
     });
   } catch (err) {
     self.postMessage({ ok: false, env, error: String(err?.stack || err) });

@@ -2,6 +2,7 @@ import { AddressSpace, ACCESS_READ, ACCESS_WRITE } from '../mem/address-space.js
 import { CpuFault, Vector } from '../mem/fault.js';
 import { PAGE_SHIFT, S_EIP, S_SEG_BASE, X87_STATE } from '../mem/layout.js';
 import { PhysicalMemory } from '../mem/phys.js';
+import { compileBlock, HOT_RUNS } from './block-compiler.js';
 import { CodeCache } from './code-cache.js';
 import { decodeBlock } from './decoder.js';
 import { Block, Insn } from './insn.js';
@@ -252,11 +253,40 @@ export class Cpu {
    * budget ran out, RUN_YIELD when the kernel asked to stop, RUN_FAULT with
    * `this.fault` set and EIP at the faulting instruction (after it for traps).
    */
+  /** Compile hot blocks (block-compiler.ts); false = interpreter only. */
+  tier1 = true;
+  /** Runs of a block before it is compiled (tests lower it). */
+  hotRuns = HOT_RUNS;
+  /** Blocks given a compiled form so far. */
+  compiledBlocks = 0;
+
+  /** Give a block that just became hot its compiled form; true if it has one now. */
+  private compile(b: Block): boolean {
+    if (!this.tier1) return false;
+    b.fn = compileBlock(b);
+    if (b.fn === null) return false;
+    this.compiledBlocks++;
+    return true;
+  }
+
+  /** Index of the faulting instruction in a tier-1 block, and what it retired before (block-compiler.ts). */
+  tier1Index = 0;
+  tier1Retired = 0;
+
+  /** End run() with fault `e` raised by instruction `i`, after `retired` instructions of its block. */
+  private faultAt(i: Insn, retired: number, e: CpuFault): number {
+    const v = e.vector;
+    this.s[S_EIP] = v === Vector.BP || v === Vector.OF || v === Vector.DB ? i.next : i.addr;
+    this.icount += retired;
+    this.fault = e;
+    return RUN_FAULT;
+  }
+
   run(budget: number): number {
     const s = this.s;
     this.stop = STOP_NONE;
     let prev: Block | null = null;
-    while (budget > 0) {
+    dispatch: while (budget > 0) {
       const eip = s[S_EIP];
       let b: Block | null = null;
       if (prev !== null) {
@@ -290,43 +320,56 @@ export class Cpu {
       const n = insns.length;
       let k = 0;
       const last = n - 1;
-      try {
-        for (; k < n; k++) {
-          const i = insns[k];
-          // Only the block's last instruction (its control transfer) needs EIP
-          // current while it runs; a fault finds its instruction by index.
-          if (k === last) s[S_EIP] = i.next;
-          i.exec(this, i);
-          if (this.stop !== STOP_NONE) {
-            // A side exit back to this block's own start (a loop whose body is
-            // the head of the superblock): go round again without leaving.
-            if (this.stop === STOP_EXIT && s[S_EIP] === b.addr && budget > k + 1) {
-              this.stop = STOP_NONE;
-              budget -= k + 1;
-              this.icount += k + 1;
-              k = -1;
-              continue;
+      let done: number;
+      if (b.fn !== null) {
+        // Tier 1: the block's compiled form (block-compiler.ts).
+        try {
+          done = b.fn(this, budget);
+        } catch (e) {
+          if (e instanceof CpuFault) return this.faultAt(insns[this.tier1Index], this.tier1Retired + this.tier1Index, e);
+          throw e;
+        }
+      } else {
+        if (++b.runs === this.hotRuns && this.compile(b)) {
+          prev = b;
+          continue;
+        }
+        try {
+          for (; k < n; k++) {
+            const i = insns[k];
+            // Only the block's last instruction (its control transfer) needs EIP
+            // current while it runs; a fault finds its instruction by index.
+            if (k === last) s[S_EIP] = i.next;
+            i.exec(this, i);
+            if (this.stop !== STOP_NONE) {
+              // A side exit back to this block's own start (a loop whose body is
+              // the head of the superblock): go round again without leaving.
+              if (this.stop === STOP_EXIT && s[S_EIP] === b.addr && budget > k + 1) {
+                this.stop = STOP_NONE;
+                budget -= k + 1;
+                this.icount += k + 1;
+                // Hot now: go round in the compiled form.
+                if (++b.runs === this.hotRuns && this.compile(b)) {
+                  prev = b;
+                  continue dispatch;
+                }
+                k = -1;
+                continue;
+              }
+              // Stopped mid-block (code invalidated): resume after this instruction.
+              // The last instruction and side exits set EIP themselves.
+              if (k !== last && this.stop === STOP_REFETCH) s[S_EIP] = i.next;
+              k++;
+              break;
             }
-            // Stopped mid-block (code invalidated): resume after this instruction.
-            // The last instruction and side exits set EIP themselves.
-            if (k !== last && this.stop === STOP_REFETCH) s[S_EIP] = i.next;
-            k++;
-            break;
           }
+        } catch (e) {
+          if (e instanceof CpuFault) return this.faultAt(insns[k], k, e);
+          throw e;
         }
-      } catch (e) {
-        if (e instanceof CpuFault) {
-          const i = insns[k];
-          const v = e.vector;
-          s[S_EIP] = v === Vector.BP || v === Vector.OF || v === Vector.DB ? i.next : i.addr;
-          this.icount += k;
-          this.fault = e;
-          return RUN_FAULT;
-        }
-        throw e;
+        // A completed block retires b.count instructions (fused pairs count as two).
+        done = k === n ? b.count : k;
       }
-      // A completed block retires b.count instructions (fused pairs count as two).
-      const done = k === n ? b.count : k;
       this.icount += done;
       budget -= done;
       if (this.stop !== STOP_NONE) {

@@ -1,3 +1,4 @@
+import type { CompiledBlock } from './block-compiler.js';
 import type { Cpu } from './cpu.js';
 
 export type Handler = (cpu: Cpu, i: Insn) => void;
@@ -49,6 +50,10 @@ export class Block {
   succ2: Block | null = null;
   /** Guest instructions in the block (fused pairs count as two). */
   count = 0;
+  /** Times run by the interpreter; at Cpu.hotRuns it is compiled (block-compiler.ts). */
+  runs = 0;
+  /** The tier-1 function, once compiled. */
+  fn: CompiledBlock | null = null;
   constructor(
     readonly addr: number,
     readonly insns: Insn[],
