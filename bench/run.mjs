@@ -157,13 +157,14 @@ for (const { name, path } of bins) {
       rssMiB: vm.stats?.peakRssBytes != null ? vm.stats.peakRssBytes / 1048576 : null,
       // The VM's own memory: peak RSS of the whole process beyond the guest RAM in use.
       overMiB: vm.stats?.guestPeakBytes != null ? (vm.stats.peakRssBytes - vm.stats.guestPeakBytes) / 1048576 : null,
-      // Of that, pages mapped from Node's own executable and libraries (shared, clean).
-      fileMiB: vm.stats?.fileRssBytes != null ? vm.stats.fileRssBytes / 1048576 : null,
+      // Of that, what is not pages mapped from Node's own executable and
+      // libraries (shared, clean): peak anonymous RSS beyond the guest RAM.
+      anonMiB: vm.stats?.peakAnonBytes != null ? (vm.stats.peakAnonBytes - vm.stats.guestPeakBytes) / 1048576 : null,
       compiled: vm.stats?.compiledBlocks ?? null,
     });
     if (vm.status !== 0 || vm.stdout !== native.stdout) {
       failures++;
-      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null, overMiB: null, fileMiB: null }); // a failed run's time means nothing
+      Object.assign(row, { vmMs: null, ratio: null, mips: null, rssMiB: null, overMiB: null, anonMiB: null }); // a failed run's time means nothing
       row.note = vm.status !== 0 ? `VM exited ${vm.status}` : 'OUTPUT DIFFERS';
       console.error(`\nbench: ${name}: ${row.note}\n--- native stdout\n${native.stdout}--- vm stdout\n${vm.stdout}--- vm stderr\n${vm.stderr.slice(0, 4000)}`);
     } else if (!vm.stats) {
@@ -221,9 +222,9 @@ for (const name of deb ? debianWanted : []) {
 }
 
 console.log('');
-console.log(`${'workload'.padEnd(11)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)} ${pad('beyond guest', 13)} ${pad('node binary', 12)} ${pad('compiled', 9)}  note`);
+console.log(`${'workload'.padEnd(11)} ${pad('native ms', 10)} ${pad('vm ms', 10)} ${pad('vm/native', 10)} ${pad('guest MIPS', 11)} ${pad('peak RSS MiB', 13)} ${pad('beyond guest', 13)} ${pad('anon beyond', 12)} ${pad('compiled', 9)}  note`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(11)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)} ${pad(fmt(r.overMiB, 1), 13)} ${pad(fmt(r.fileMiB, 1), 12)} ${pad(fmt(r.compiled), 9)}  ${r.note ?? ''}`);
+  console.log(`${r.name.padEnd(11)} ${pad(fmt(r.nativeMs), 10)} ${pad(fmt(r.vmMs), 10)} ${pad(fmt(r.ratio, 1), 10)} ${pad(fmt(r.mips, 1), 11)} ${pad(fmt(r.rssMiB, 1), 13)} ${pad(fmt(r.overMiB, 1), 13)} ${pad(fmt(r.anonMiB, 1), 12)} ${pad(fmt(r.compiled), 9)}  ${r.note ?? ''}`);
 }
-console.log(`(beyond guest = peak RSS - guest RAM in use; node binary = of the RSS, pages mapped from node's executable and libraries${vmEnv.WEB_VM_TIER1 ? '; tier 1 OFF' : ''})`);
+console.log(`(beyond guest = peak RSS - guest RAM in use; anon beyond = peak anonymous RSS - guest RAM, i.e. without the pages of node's executable and libraries mapped from disk${vmEnv.WEB_VM_TIER1 ? '; tier 1 OFF' : ''})`);
 process.exitCode = failures ? 1 : 0;

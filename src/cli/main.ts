@@ -32,8 +32,8 @@ Saved changes (stop any web-vm using DIR first):
   web-vm export --persist DIR FILE    write them to one file
   web-vm import --persist DIR FILE    replace them with an exported file
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
-WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes","fileRssBytes",
-"compiledBlocks","imageBytesFetched"} as JSON at exit; WEB_VM_TIER1=0 turns off
+WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes","peakAnonBytes",
+"fileRssBytes","compiledBlocks","imageBytesFetched"} as JSON at exit; WEB_VM_TIER1=0 turns off
 the compiling of hot blocks (the interpreter alone).`;
 
 /** Messages a shell prints for a child killed by a signal (bash's strsignal wording). */
@@ -255,6 +255,11 @@ export async function main(argv: string[]): Promise<number> {
   const con = new ProcessConsole();
   const host = process.stdin.isTTY && process.stdout.isTTY ? new HostTerminal() : null;
   const t0 = performance.now();
+  // With WEB_VM_STATS, sample anonymous RSS (the heap, the guest RAM, the
+  // VM's tables; not Node's executable mapped from disk) for its peak.
+  let peakAnon = process.env.WEB_VM_STATS ? rssField('RssAnon') : null;
+  const sampler = peakAnon === null ? null : setInterval(() => (peakAnon = Math.max(peakAnon!, rssField('RssAnon') ?? 0)), 50);
+  sampler?.unref();
   const trace = process.env.WEB_VM_TRACE ? (l: string) => process.stderr.write(l + '\n') : undefined;
   try {
     const r = await runProgram({
@@ -275,12 +280,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${SIGNAL_TEXT[r.signal] ?? `Killed by signal ${r.signal}`}\n`);
     }
     if (process.env.WEB_VM_STATS) {
+      if (sampler !== null) clearInterval(sampler);
+      if (peakAnon !== null) peakAnon = Math.max(peakAnon, rssField('RssAnon') ?? 0);
       const stats = {
         instructions: r.instructions,
         ms: performance.now() - t0,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
         guestPeakBytes: r.guestPeakBytes,
-        fileRssBytes: fileBackedRss(),
+        peakAnonBytes: peakAnon,
+        fileRssBytes: rssField('RssFile'),
         compiledBlocks: r.compiledBlocks,
         imageBytesFetched: dev.bytesFetched,
       };
@@ -308,13 +316,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Resident memory mapped from files (Node's own executable and libraries,
- * shared with every other node process and dropped under pressure), from
- * Linux's /proc/self/status; null where that is not available.
+ * A resident-memory figure of this process from Linux's /proc/self/status,
+ * in bytes: RssAnon (anonymous: heaps, the guest RAM) or RssFile (mapped
+ * from files: Node's own executable and libraries, shared and clean); null
+ * where that is not available.
  */
-function fileBackedRss(): number | null {
+function rssField(name: 'RssAnon' | 'RssFile'): number | null {
   try {
-    const m = /^RssFile:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
     return m ? Number(m[1]) * 1024 : null;
   } catch {
     return null;
