@@ -12,7 +12,7 @@ import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
-const onwarn = (warning, warn) => {
+export const onwarn = (warning, warn) => {
   // A circular import is how a bug starts, but not a build failure; anything unresolved is.
   if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(warning.message);
   warn(warning);

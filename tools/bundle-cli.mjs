@@ -10,17 +10,15 @@
 // them; bin/web-vm.js falls back to them when this bundle is older).
 import { rollup } from 'rollup';
 import terser from '@rollup/plugin-terser';
+import { onwarn } from '../rollup.config.mjs';
 
 const started = performance.now();
 const bundle = await rollup({
   input: 'build/src/cli/main.js',
   // Node's built-ins stay imports; nothing else may be left unresolved.
   external: (id) => id.startsWith('node:'),
-  onwarn(warning, warn) {
-    if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(warning.message);
-    if (warning.code === 'CIRCULAR_DEPENDENCY') return;
-    warn(warning);
-  },
+  // The element bundle's policy: an unresolved import fails the build.
+  onwarn: (warning, warn) => (warning.code === 'CIRCULAR_DEPENDENCY' ? undefined : onwarn(warning, warn)),
   // Mangle and compress, but keep class and function names: a guest-visible
   // internal error's stack trace should still name our code.
   plugins: [terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: false } })],

@@ -248,11 +248,6 @@ export class Cpu {
 
   // ---- execution ----
 
-  /**
-   * Run up to about `budget` instructions. Returns RUN_BUDGET when the
-   * budget ran out, RUN_YIELD when the kernel asked to stop, RUN_FAULT with
-   * `this.fault` set and EIP at the faulting instruction (after it for traps).
-   */
   /** Compile hot blocks (block-compiler.ts); false = interpreter only. */
   tier1 = true;
   /** Runs of a block before it is compiled (tests lower it). */
@@ -282,6 +277,11 @@ export class Cpu {
     return RUN_FAULT;
   }
 
+  /**
+   * Run up to about `budget` instructions. Returns RUN_BUDGET when the
+   * budget ran out, RUN_YIELD when the kernel asked to stop, RUN_FAULT with
+   * `this.fault` set and EIP at the faulting instruction (after it for traps).
+   */
   run(budget: number): number {
     const s = this.s;
     this.stop = STOP_NONE;
@@ -317,9 +317,6 @@ export class Cpu {
         }
       }
       const insns = b.insns;
-      const n = insns.length;
-      let k = 0;
-      const last = n - 1;
       let done: number;
       if (b.fn !== null) {
         // Tier 1: the block's compiled form (block-compiler.ts).
@@ -334,6 +331,9 @@ export class Cpu {
           prev = b;
           continue;
         }
+        const n = insns.length;
+        const last = n - 1;
+        let k = 0;
         try {
           for (; k < n; k++) {
             const i = insns[k];
