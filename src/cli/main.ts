@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FileBlockDevice } from './file-device.js';
 import { FileChangeStore } from './file-store.js';
-import { runProgram, VmError } from '../vm/index.js';
+import { parseJitMode, runProgram, VmError, type JitMode } from '../vm/index.js';
 import type { ImageDevice } from '../vm/storage/block-device.js';
 import { StorageError } from '../vm/storage/errors.js';
 import { openImage } from '../vm/storage/http-device.js';
@@ -10,7 +10,7 @@ import { PersistentDisk, exportStore, importStore, resetStore } from '../vm/stor
 import type { Console } from '../vm/kernel/console.js';
 import type { TerminalHost, TerminalInput } from '../vm/kernel/terminal.js';
 
-const USAGE = `usage: web-vm run --image FILE|URL [--persist DIR] [--memory-mb N] [--cwd DIR] [--user NAME|UID[:GID]] [--env K=V]... -- PROGRAM [ARG]...
+const USAGE = `usage: web-vm run --image FILE|URL [--persist DIR] [--memory-mb N] [--jit off|on|eager] [--cwd DIR] [--user NAME|UID[:GID]] [--env K=V]... -- PROGRAM [ARG]...
 
 Runs a 32-bit x86 Linux program from an ext2 image. Exits with the
 program's status (128+N when killed by signal N). When stdin and stdout are
@@ -22,6 +22,9 @@ Ctrl-Z, window size and full-screen programs work as in a Linux console).
   --persist DIR     keep the changes in DIR (committed on sync/fsync, after
                     1 s idle and at exit); without it changes are discarded
   --memory-mb N     guest RAM in MiB (default 256)
+  --jit MODE        the x86 -> WebAssembly JIT: on (default: hot blocks are
+                    compiled), eager (every block before its first run), off
+                    (the interpreter alone); also WEB_VM_JIT=MODE
   --cwd DIR         working directory inside the image (default /)
   --user WHO        run as NAME or UID[:GID] from the image's /etc/passwd (default root)
   --env K=V         set an environment variable (repeatable; replaces the default
@@ -33,8 +36,8 @@ Saved changes (stop any web-vm using DIR first):
   web-vm import --persist DIR FILE    replace them with an exported file
 Environment: WEB_VM_TRACE=1 prints unimplemented system calls;
 WEB_VM_STATS=FILE writes {"instructions","ms","peakRssBytes","guestPeakBytes","peakAnonBytes",
-"fileRssBytes","compiledBlocks","imageBytesFetched"} as JSON at exit; WEB_VM_TIER1=0 turns off
-the compiling of hot blocks (the interpreter alone).`;
+"fileRssBytes","compiledBlocks","jitModules","jitBytes","jitCompileMs","imageBytesFetched"} as JSON
+at exit.`;
 
 /** Messages a shell prints for a child killed by a signal (bash's strsignal wording). */
 const SIGNAL_TEXT: Record<number, string> = {
@@ -51,6 +54,7 @@ interface Args {
   cwd: string;
   user: string | undefined;
   env: string[] | null;
+  jit: JitMode;
   argv: string[];
 }
 
@@ -58,7 +62,13 @@ class UsageError extends Error {}
 
 function parse(argv: string[]): Args {
   if (argv[0] !== 'run') throw new UsageError(argv.length === 0 ? 'missing command' : `unknown command '${argv[0]}'`);
-  const a: Args = { image: '', persist: null, memoryMb: 256, cwd: '/', user: undefined, env: null, argv: [] };
+  let jit: JitMode;
+  try {
+    jit = parseJitMode(process.env.WEB_VM_JIT);
+  } catch (e) {
+    throw new UsageError(`WEB_VM_JIT: ${(e as Error).message}`);
+  }
+  const a: Args = { image: '', persist: null, memoryMb: 256, cwd: '/', user: undefined, env: null, jit, argv: [] };
   let k = 1;
   for (; k < argv.length; k++) {
     const x = argv[k];
@@ -75,6 +85,13 @@ function parse(argv: string[]): Args {
       const v = val();
       a.memoryMb = Number(v);
       if (!Number.isInteger(a.memoryMb) || a.memoryMb < 4 || a.memoryMb > 3072) throw new UsageError(`--memory-mb must be an integer from 4 to 3072, got '${v}'`);
+    } else if (x === '--jit' || x.startsWith('--jit=')) {
+      const v = x === '--jit' ? val() : x.slice(6);
+      try {
+        a.jit = parseJitMode(v);
+      } catch (e) {
+        throw new UsageError(`--jit: ${(e as Error).message}`);
+      }
     } else if (x === '--cwd') a.cwd = val();
     else if (x === '--user') {
       const v = val();
@@ -271,7 +288,7 @@ export async function main(argv: string[]): Promise<number> {
       memoryMb: args.memoryMb,
       console: con,
       trace,
-      tier1: process.env.WEB_VM_TIER1 !== '0',
+      jit: args.jit,
       ...(host ? { terminal: host, onTerminal: (input: TerminalInput) => host.start(input) } : {}),
       disk,
     });
@@ -290,6 +307,9 @@ export async function main(argv: string[]): Promise<number> {
         peakAnonBytes: peakAnon,
         fileRssBytes: rssField('RssFile'),
         compiledBlocks: r.compiledBlocks,
+        jitModules: r.jitModules,
+        jitBytes: r.jitBytes,
+        jitCompileMs: r.jitCompileMs,
         imageBytesFetched: dev.bytesFetched,
       };
       writeFileSync(process.env.WEB_VM_STATS, JSON.stringify(stats));

@@ -12,6 +12,7 @@ import type { BlockDevice } from './storage/block-device.js';
 import type { TerminalHost, TerminalInput } from './kernel/terminal.js';
 import { loginEnvironment, lookupUser } from './user.js';
 import type { PersistentDisk } from './storage/persist.js';
+import type { Jit, JitMode } from './jit/jit.js';
 
 export { MemoryBlockDevice, type BlockDevice } from './storage/block-device.js';
 export { VmError } from './kernel/errors.js';
@@ -59,8 +60,11 @@ export interface RunOptions {
    * sync/fsync, after idle, and a final one when the program ends.
    */
   disk?: PersistentDisk;
-  /** Compile hot blocks (cpu/block-compiler.ts). Default true; false runs the interpreter alone. */
-  tier1?: boolean;
+  /**
+   * The x86 → WebAssembly JIT (src/vm/jit): `on` (default) compiles hot
+   * blocks, `eager` every block at its first run, `off` runs the interpreter alone.
+   */
+  jit?: JitMode;
 }
 
 export interface RunResult {
@@ -72,8 +76,12 @@ export interface RunResult {
   instructions: number;
   /** Peak guest RAM in use (bytes of 4 KiB frames). */
   guestPeakBytes: number;
-  /** Blocks compiled by tier 1. */
+  /** Blocks compiled (by the Wasm tier, or tier 1 where Wasm is forbidden). */
   compiledBlocks: number;
+  /** Wasm modules made, their bytes, and the milliseconds spent compiling them. */
+  jitModules: number;
+  jitBytes: number;
+  jitCompileMs: number;
 }
 
 /** Mount the image and run one program to completion. Throws VmError for setup failures. */
@@ -97,7 +105,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   const commit = disk === undefined ? undefined : () => disk.commit();
   const user = await lookupUser(root, opts.user);
   const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, uid: user.uid, gid: user.gid, commit });
-  if (opts.tier1 === false) kernel.cpu.tier1 = false;
+  if (opts.jit !== undefined) kernel.cpu.setJit(opts.jit);
   const env = opts.env ?? loginEnvironment(user);
   if (opts.terminal) {
     const input = kernel.attachTerminal(opts.terminal);
@@ -113,8 +121,13 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   }
   // What the program left unsynced is kept too (a StorageError here reaches the caller).
   if (disk !== undefined) await disk.commit();
-  return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096, compiledBlocks: kernel.cpu.compiledBlocks };
+  return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096, compiledBlocks: kernel.cpu.compiledBlocks, ...jitStats(kernel.cpu.jit) };
 }
 
+function jitStats(jit: Jit | null): { jitModules: number; jitBytes: number; jitCompileMs: number } {
+  return { jitModules: jit?.modules ?? 0, jitBytes: jit?.bytes ?? 0, jitCompileMs: jit?.compileMs ?? 0 };
+}
+
+export { parseJitMode, type JitMode } from './jit/jit.js';
 export { Vm, mergeEnv, type VmOptions, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';
 export type { ExitInfo } from './kernel/kernel.js';

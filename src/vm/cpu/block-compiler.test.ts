@@ -3,17 +3,32 @@ import { test } from 'node:test';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../mem/address-space.js';
 import { Vector } from '../mem/fault.js';
 import { S_EIP } from '../mem/layout.js';
-import { HOT_RUNS } from './block-compiler.js';
+import { HOT_RUNS as TIER1_HOT_RUNS } from './block-compiler.js';
+import { JIT_HOT_RUNS } from '../jit/jit.js';
+import type { Cpu } from './cpu.js';
 import { RUN_FAULT, RUN_YIELD, STOP_YIELD } from './cpu.js';
 import { DATA, makeMachine } from './testing.js';
 
 /**
- * Tier 1 (compiled dispatch of hot blocks). The machines compile a block
+ * The compiled tiers: tier 1 (JavaScript, where a Content-Security-Policy
+ * forbids Wasm) and the Wasm tier (jit/), each case run by both. The machines compile a block
  * after HOT runs instead of the VM's HOT_RUNS, and each program loops well
  * past that, so its loop runs first interpreted, then compiled; the expected
  * registers, instruction counts and fault addresses are worked out by hand.
- * Every case also runs with tier 1 off and must end the same way.
+ * Every case also runs with the interpreter alone and must end the same way.
  */
+type Tier = 'js' | 'wasm';
+const TIERS: Tier[] = ['js', 'wasm'];
+
+function setTier(cpu: Cpu, tier: Tier | 'off'): void {
+  if (tier === 'off') cpu.setJit('off');
+  else cpu.setJit('on', tier === 'wasm');
+}
+
+function isCompiled(cpu: Cpu, addr: number): boolean {
+  const b = cpu.cache.lookup(addr);
+  return b != null && (b.fn !== null || b.wasm !== null);
+}
 
 /** Runs before a block is compiled, in these tests. */
 const HOT = 64;
@@ -31,12 +46,12 @@ interface Outcome {
 }
 
 /** Run `code` placed at `at` until it faults; report the state then. */
-function runUntilFault(code: number[], at: number, tier1: boolean, loopAt: number): Outcome {
+function runUntilFault(code: number[], at: number, tier: Tier | 'off', loopAt: number): Outcome {
   const m = makeMachine();
   m.as.map(RWX, 0x2000, PROT_READ | PROT_WRITE | PROT_EXEC);
   m.poke(at, code);
   const cpu = m.cpu;
-  cpu.tier1 = tier1;
+  setTier(cpu, tier);
   cpu.hotRuns = HOT;
   cpu.s[S_EIP] = at;
   const before = cpu.icount;
@@ -46,20 +61,21 @@ function runUntilFault(code: number[], at: number, tier1: boolean, loopAt: numbe
     icount: cpu.icount - before,
     vector: cpu.fault!.vector,
     eip: cpu.s[S_EIP] >>> 0,
-    compiled: cpu.cache.lookup(loopAt)?.fn != null,
+    compiled: isCompiled(cpu, loopAt),
   };
 }
 
-function bothTiers(code: number[], at: number, loopAt: number): Outcome {
-  const off = runUntilFault(code, at, false, loopAt);
-  const on = runUntilFault(code, at, true, loopAt);
-  assert.equal(off.compiled, false, 'tier 1 off compiles nothing');
+function bothTiers(code: number[], at: number, loopAt: number, tier: Tier): Outcome {
+  const off = runUntilFault(code, at, 'off', loopAt);
+  const on = runUntilFault(code, at, tier, loopAt);
+  assert.equal(off.compiled, false, 'the interpreter alone compiles nothing');
   assert.equal(on.compiled, true, 'the loop became hot and was compiled');
-  assert.deepEqual({ ...on, compiled: false }, off, 'tier 1 on and off end in the same state');
+  assert.deepEqual({ ...on, compiled: false }, off, 'compiled and interpreted end in the same state');
   return on;
 }
 
-test('a counted loop (self-loop superblock) gives the same sum and instruction count once compiled', () => {
+for (const tier of TIERS) {
+test(`${tier}: a counted loop (self-loop superblock) gives the same sum and instruction count once compiled`, () => {
   const code = [
     0xb9, ...le32(1000), // mov ecx, 1000
     0x31, 0xc0, //          xor eax, eax
@@ -68,7 +84,7 @@ test('a counted loop (self-loop superblock) gives the same sum and instruction c
     0x75, 0xfb, //          jnz L
     0xf4, //                hlt (#GP: the end)
   ];
-  const r = bothTiers(code, RWX, RWX + 7);
+  const r = bothTiers(code, RWX, RWX + 7, tier);
   assert.equal(r.regs[EAX], 500500);
   assert.equal(r.regs[ECX], 0);
   assert.equal(r.icount, 2 + 3 * 1000);
@@ -77,7 +93,7 @@ test('a counted loop (self-loop superblock) gives the same sum and instruction c
   assert.ok(1000 > HOT);
 });
 
-test('a fault inside a compiled block is precise: EIP, registers and count at the faulting load', () => {
+test(`${tier}: a fault inside a compiled block is precise: EIP, registers and count at the faulting load`, () => {
   // DATA is mapped for 64 KiB and nothing follows it: walk it a word at a
   // time until the load one past its end faults.
   const code = [
@@ -88,7 +104,7 @@ test('a fault inside a compiled block is precise: EIP, registers and count at th
     0x83, 0xc6, 0x04, //    add esi, 4
     0xeb, 0xf8, //          jmp L
   ];
-  const r = bothTiers(code, RWX, RWX + 7);
+  const r = bothTiers(code, RWX, RWX + 7, tier);
   const words = 0x10000 / 4;
   assert.equal(r.vector, Vector.PF);
   assert.equal(r.eip, RWX + 7, 'EIP is the faulting mov');
@@ -97,7 +113,7 @@ test('a fault inside a compiled block is precise: EIP, registers and count at th
   assert.equal(r.icount, 2 + 4 * words);
 });
 
-test('a compiled block that overwrites an instruction later in itself runs the new instruction at once', () => {
+test(`${tier}: a compiled block that overwrites an instruction later in itself runs the new instruction at once`, () => {
   // Each trip adds EBX (set by `mov ebx, imm32`) to ESI. When ECX reaches
   // 100 the store, otherwise aimed at DATA, rewrites that immediate to 100,
   // and the same trip must already see it.
@@ -121,8 +137,8 @@ test('a compiled block that overwrites an instruction later in itself runs the n
   assert.equal(code.length, 41);
   // The patched block is decoded afresh and has not been compiled again; what
   // matters is what ran, so compare the registers rather than `compiled`.
-  const off = runUntilFault(code, RWX, false, RWX + 7);
-  const on = runUntilFault(code, RWX, true, RWX + 7);
+  const off = runUntilFault(code, RWX, 'off', RWX + 7);
+  const on = runUntilFault(code, RWX, tier, RWX + 7);
   const expected = (Math.imul(100, 0x11111111) + 100 * 100) | 0;
   assert.equal(off.regs[ESI], expected);
   assert.equal(on.regs[ESI], expected);
@@ -133,11 +149,12 @@ test('a compiled block that overwrites an instruction later in itself runs the n
   assert.equal(on.eip, RWX + 40);
 });
 
-test('a budget that runs out inside a compiled self-loop stops on an instruction boundary', () => {
+test(`${tier}: a budget that runs out inside a compiled self-loop stops on an instruction boundary`, () => {
   const m = makeMachine();
   m.as.map(RWX, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
   m.poke(RWX, [0xb9, ...le32(100_000), 0x31, 0xc0, 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4]);
   const cpu = m.cpu;
+  setTier(cpu, tier);
   cpu.hotRuns = HOT;
   cpu.s[S_EIP] = RWX;
   let total = 0;
@@ -153,10 +170,10 @@ test('a budget that runs out inside a compiled self-loop stops on an instruction
   assert.equal(cpu.fault?.vector, Vector.GP);
   assert.equal(cpu.s[EAX], (100_000 * 100_001) / 2 | 0);
   assert.equal(total, 2 + 3 * 100_000);
-  assert.equal(cpu.cache.lookup(RWX + 7)?.fn != null, true);
+  assert.equal(isCompiled(cpu, RWX + 7), true);
 });
 
-test('a compiled block ending in INT 0x80 yields to the kernel after counting the whole block', () => {
+test(`${tier}: a compiled block ending in INT 0x80 yields to the kernel after counting the whole block`, () => {
   // The block: inc eax; cmp eax, eax; jne (never taken: a fused pair, one
   // Insn counting two); add ebx, eax; int 0x80 (the host stops the loop, as
   // a syscall that parks the task does) and the run resumes after it.
@@ -164,6 +181,7 @@ test('a compiled block ending in INT 0x80 yields to the kernel after counting th
   m.as.map(RWX, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
   m.poke(RWX, [0x40, 0x39, 0xc0, 0x75, 0x10, 0x01, 0xc3, 0xcd, 0x80, 0xeb, 0xf5]);
   const cpu = m.cpu;
+  setTier(cpu, tier);
   cpu.hotRuns = HOT;
   let calls = 0;
   cpu.host = {
@@ -185,22 +203,25 @@ test('a compiled block ending in INT 0x80 yields to the kernel after counting th
   assert.equal(calls, trips);
   assert.equal(cpu.s[EAX], trips);
   assert.equal(cpu.s[EBX], (trips * (trips + 1)) / 2);
-  assert.equal(cpu.cache.lookup(RWX)?.fn != null, true, 'compiled');
+  assert.equal(isCompiled(cpu, RWX), true, 'compiled');
 });
 
-test('with the VM\'s own threshold, a block is compiled on its HOT_RUNS-th run and not before', () => {
+test(`${tier}: with the VM's own threshold, a block is compiled on its HOT_RUNS-th run and not before`, () => {
   const m = makeMachine();
   m.as.map(RWX, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
   // L: inc eax; jmp L (a two-instruction self-loop), stopped by the budget.
   m.poke(RWX, [0x40, 0xeb, 0xfd]);
   const cpu = m.cpu;
+  setTier(cpu, tier);
+  const HOT_RUNS = tier === 'wasm' ? JIT_HOT_RUNS : TIER1_HOT_RUNS;
   assert.equal(cpu.hotRuns, HOT_RUNS);
   cpu.s[S_EIP] = RWX;
   cpu.run(2 * (HOT_RUNS - 1));
-  assert.equal(cpu.cache.lookup(RWX)?.fn, null, 'not yet hot');
+  assert.equal(isCompiled(cpu, RWX), false, 'not yet hot');
   assert.equal(cpu.compiledBlocks, 0);
   cpu.run(2 * 10);
-  assert.notEqual(cpu.cache.lookup(RWX)?.fn, null, 'compiled');
+  assert.equal(isCompiled(cpu, RWX), true, 'compiled');
   assert.equal(cpu.compiledBlocks, 1);
   assert.equal(cpu.s[EAX], HOT_RUNS - 1 + 10);
 });
+}

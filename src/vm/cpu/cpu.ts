@@ -3,6 +3,7 @@ import { CpuFault, Vector } from '../mem/fault.js';
 import { PAGE_SHIFT, S_EIP, S_SEG_BASE, X87_STATE } from '../mem/layout.js';
 import { PhysicalMemory } from '../mem/phys.js';
 import { compileBlock, HOT_RUNS } from './block-compiler.js';
+import { canCompileWasm, Jit, JIT_HOT_RUNS, type JitMode } from '../jit/jit.js';
 import { CodeCache } from './code-cache.js';
 import { decodeBlock } from './decoder.js';
 import { Block, Insn } from './insn.js';
@@ -59,6 +60,7 @@ export class Cpu {
     this.tlbW = phys.tlbWrite;
     this.xmm = new XmmViews(phys.state);
     this.fpr = new Float64Array(phys.memory.buffer, X87_STATE, 10);
+    this.setJit('on');
   }
 
   /** Switch to another address space (a different process). */
@@ -248,18 +250,35 @@ export class Cpu {
 
   // ---- execution ----
 
-  /** Compile hot blocks (block-compiler.ts); false = interpreter only. */
-  tier1 = true;
+  /**
+   * `off`: the interpreter alone; `on`: blocks that ran `hotRuns` times are
+   * compiled (to Wasm, or by tier 1 to JavaScript where a
+   * Content-Security-Policy forbids Wasm); `eager`: every block before its
+   * first run. Set with `setJit`.
+   */
+  jitMode: JitMode = 'on';
   /** Runs of a block before it is compiled (tests lower it). */
-  hotRuns = HOT_RUNS;
+  hotRuns = JIT_HOT_RUNS;
   /** Blocks given a compiled form so far. */
   compiledBlocks = 0;
+  /** The Wasm tier (null when off, or when Wasm cannot be compiled here). */
+  jit: Jit | null = null;
+
+  /** `wasm` false compiles with tier 1 even where Wasm is allowed (tests of that tier). */
+  setJit(mode: JitMode, wasm = true): void {
+    this.jitMode = mode;
+    this.jit = mode !== 'off' && wasm && canCompileWasm() ? new Jit(this) : null;
+    this.hotRuns = mode === 'eager' ? 1 : this.jit !== null ? JIT_HOT_RUNS : HOT_RUNS;
+  }
 
   /** Give a block that just became hot its compiled form; true if it has one now. */
   private compile(b: Block): boolean {
-    if (!this.tier1) return false;
-    b.fn = compileBlock(b);
-    if (b.fn === null) return false;
+    if (this.jitMode === 'off') return false;
+    if (this.jit !== null) b.wasm = this.jit.compile(b);
+    else {
+      b.fn = compileBlock(b);
+      if (b.fn === null) return false;
+    }
     this.compiledBlocks++;
     return true;
   }
@@ -318,7 +337,16 @@ export class Cpu {
       }
       const insns = b.insns;
       let done: number;
-      if (b.fn !== null) {
+      if (b.wasm !== null) {
+        // The Wasm tier (jit/block-jit.ts): same contract as tier 1.
+        this.jit!.block = b;
+        try {
+          done = b.wasm(budget);
+        } catch (e) {
+          if (e instanceof CpuFault) return this.faultAt(insns[this.tier1Index], this.tier1Retired + this.tier1Index, e);
+          throw e;
+        }
+      } else if (b.fn !== null) {
         // Tier 1: the block's compiled form (block-compiler.ts).
         try {
           done = b.fn(this, budget);

@@ -1,5 +1,6 @@
 import type { CompiledBlock } from './block-compiler.js';
 import type { Cpu } from './cpu.js';
+import type { WasmBlock } from '../jit/jit.js';
 
 export type Handler = (cpu: Cpu, i: Insn) => void;
 
@@ -54,6 +55,8 @@ export class Block {
   runs = 0;
   /** The tier-1 function, once compiled. */
   fn: CompiledBlock | null = null;
+  /** The Wasm tier's function, once compiled (jit/). */
+  wasm: WasmBlock | null = null;
   constructor(
     readonly addr: number,
     readonly insns: Insn[],
