@@ -4,8 +4,10 @@
 //
 //   1. build the busybox image (node and browser tests both use it)
 //   2. node tests: build/**/*.test.js (compiled unit tests) and test/*.test.mjs
-//      through `node --test` (Node 20 takes no globs, so we list the files)
-//   3. browser tests: web-test-runner with web-test-runner.config.mjs
+//      through `node --test` (Node 20 takes no globs, so we list the files),
+//      the JIT on (its default)
+//   3. the guest-program suites again with WEB_VM_JIT=eager (every block compiled)
+//   4. browser tests: web-test-runner with web-test-runner.config.mjs
 //
 // Flags: --node-only, --browser-only. Exit code is non-zero if anything failed.
 import { spawn } from 'node:child_process';
@@ -67,6 +69,38 @@ await step('busybox image', async () => {
   console.log(relative(repoRoot, image));
 });
 
+/**
+ * Run node test files through `node --test` with `env`; adds their TAP
+ * totals to the summary (`name` labels problems and the TAP file).
+ */
+async function nodeTests(name, files, env = {}) {
+  console.log(files.join('\n'));
+  const tap = join(resultsDir, `${name.replace(/\W+/g, '-')}.tap`);
+  rmSync(tap, { force: true });
+  const code = await run(process.execPath, [
+    '--test',
+    // Backstop for a hung test; suites set their own tighter per-test timeouts.
+    '--test-timeout=300000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ], env);
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  // The run's totals are the last `# label N` lines of the TAP stream.
+  const count = (label) => Number([...text.matchAll(new RegExp(`^# ${label} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+  const p = count('pass');
+  const f = count('fail') + count('cancelled');
+  passed += p;
+  failed += f;
+  if (!/^# pass \d+$/m.test(text)) {
+    failed++;
+    problems.push(`${name}: no TAP summary (exit code ${code})`);
+  } else if (code !== 0 && f === 0) {
+    failed++;
+    problems.push(`${name}: exit code ${code} with no failing test reported`);
+  }
+}
+
 if (runNode) {
   await step('node tests', async () => {
     const files = [...findFiles(join(repoRoot, 'build'), '.test.js', true), ...findFiles(join(repoRoot, 'test'), '.test.mjs', false)];
@@ -74,31 +108,13 @@ if (runNode) {
       console.log('(no node test files found)');
       return;
     }
-    console.log(files.join('\n'));
-    const tap = join(resultsDir, 'node.tap');
-    rmSync(tap, { force: true });
-    const code = await run(process.execPath, [
-      '--test',
-      // Backstop for a hung test; suites set their own tighter per-test timeouts.
-      '--test-timeout=300000',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-      ...files,
-    ]);
-    const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
-    // The run's totals are the last `# label N` lines of the TAP stream.
-    const count = (label) => Number([...text.matchAll(new RegExp(`^# ${label} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
-    const p = count('pass');
-    const f = count('fail') + count('cancelled');
-    passed += p;
-    failed += f;
-    if (!/^# pass \d+$/m.test(text)) {
-      failed++;
-      problems.push(`node tests: no TAP summary (exit code ${code})`);
-    } else if (code !== 0 && f === 0) {
-      failed++;
-      problems.push(`node tests: exit code ${code} with no failing test reported`);
-    }
+    await nodeTests('node tests', files);
+  });
+  // The default run above has the JIT on (hot blocks compiled). The guest
+  // programs again with every block compiled before its first run, so each
+  // instruction they use runs through the Wasm tier (src/vm/jit).
+  await step('conformance, jit eager', async () => {
+    await nodeTests('conformance jit eager', ['test/conformance.test.mjs', 'test/dynamic.test.mjs'], { WEB_VM_JIT: 'eager' });
   });
 }
 

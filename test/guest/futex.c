@@ -61,7 +61,14 @@ static void spawn(int n, int *addr, int op, int bitset) {
   start(0, n, addr, op, bitset);
   parked(n);
 }
-static void settle(void) { usleep(30000); }
+/*
+ * Let woken waiters run: until `n` have counted themselves (or 3 s, however
+ * slowly the machine runs them), then 30 ms more so an extra wake would show.
+ */
+static void settle(int n) {
+  for (int t = 0; t < 3000 && __atomic_load_n(&woke, __ATOMIC_SEQ_CST) < n; t++) usleep(1000);
+  usleep(30000);
+}
 static void join(int n) {
   for (int i = 0; i < n; i++) pthread_join(th[i], 0);
 }
@@ -104,7 +111,7 @@ int main(void) {
   /* WAKE counts. */
   spawn(4, &word, FUTEX_WAIT_PRIVATE, 0);
   SHOW("wake 3 of 4", futex(&word, FUTEX_WAKE_PRIVATE, 3, 0, 0, 0));
-  settle();
+  settle(3);
   printf("woke %d\n", woke);
   SHOW("wake the rest", futex(&word, FUTEX_WAKE_PRIVATE, 10, 0, 0, 0));
   join(4);
@@ -115,7 +122,7 @@ int main(void) {
   start(2, 2, &word, FUTEX_WAIT_BITSET_PRIVATE, 2);
   parked(4);
   SHOW("wake_bitset mask 2", futex(&word, FUTEX_WAKE_BITSET_PRIVATE, 10, 0, 0, 2));
-  settle();
+  settle(2);
   printf("woke %d\n", woke);
   SHOW("wake_bitset mask 1", futex(&word, FUTEX_WAKE_BITSET_PRIVATE, 10, 0, 0, 1));
   join(4);
@@ -123,7 +130,7 @@ int main(void) {
   /* REQUEUE: wake 1, move 2 to word2, leave 1. */
   spawn(4, &word, FUTEX_WAIT_PRIVATE, 0);
   SHOW("requeue wake 1 move 2", futex(&word, FUTEX_REQUEUE_PRIVATE, 1, (struct timespec *)2, &word2, 0));
-  settle();
+  settle(1);
   printf("woke %d\n", woke);
   SHOW("wake on word2", futex(&word2, FUTEX_WAKE_PRIVATE, 10, 0, 0, 0));
   SHOW("wake on word", futex(&word, FUTEX_WAKE_PRIVATE, 10, 0, 0, 0));
@@ -151,7 +158,7 @@ int main(void) {
   printf("word2 %d\n", word2);
   SHOW("wake_op xor 3 if old<0 (no)", futex(&word, FUTEX_WAKE_OP_PRIVATE, 0, (struct timespec *)0, &word2, FUTEX_OP(FUTEX_OP_XOR, 3, FUTEX_OP_CMP_LT, 0)));
   SHOW("wake_op set -1 (sign-extended)", futex(&word, FUTEX_WAKE_OP_PRIVATE, 0, (struct timespec *)0, &word2, FUTEX_OP(FUTEX_OP_SET, 0xfff, FUTEX_OP_CMP_GE, 0)));
-  settle();
+  settle(4);
   printf("word2 %d woke %d\n", word2, woke);
   futex(&word, FUTEX_WAKE_PRIVATE, 10, 0, 0, 0);
   futex(&word2, FUTEX_WAKE_PRIVATE, 10, 0, 0, 0);

@@ -4,9 +4,9 @@ import {
 import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB } from '../cpu/flags.js';
 import type { Block, Insn } from '../cpu/insn.js';
 import { emitterFor, type Emitter } from './emitters.js';
-import { assemble, Code, Op } from './wasm.js';
+import { Code, Op } from './wasm.js';
 import {
-  F_CALLOUT, F_GETCF, F_TESTCC, FX_ALL, FX_READ, L_ADDR, L_BUDGET, L_ENTRY, L_FA, L_FB, L_FCF, L_FR, L_REG, L_T, L_W, LOCALS, STOP_REFETCH,
+  F_CALLOUT, F_GETCF, F_TESTCC, FX_ALL, FX_READ, L_ADDR, L_BUDGET, L_ENTRY, L_FA, L_FB, L_FCF, L_FR, L_REG, L_SA, L_SB, L_SR, L_T, L_W, STOP_REFETCH,
 } from './locals.js';
 
 /**
@@ -52,7 +52,8 @@ export class BlockCompiler {
   depth = 0;
   selfLoop = false;
 
-  compile(b: Block, memoryPages: number): Uint8Array<ArrayBuffer> {
+  /** The body of block `b`'s function (see assemble and Jit.compile for the module around it). */
+  compile(b: Block): Uint8Array {
     this.b = b;
     const insns = b.insns;
     const n = insns.length;
@@ -104,30 +105,14 @@ export class BlockCompiler {
     // full or page-ending block), or did and set EIP in memory itself.
     const lastInsn = insns[n - 1];
     const lastEmitter = emitters[n - 1];
-    if (lastEmitter === null || !lastEmitter.setsEip) {
-      if (lastEmitter !== null) {
-        c.i32(0);
-        c.i32(lastInsn.next);
-        c.mem(Op.i32_store, 2, S_EIP * 4);
-      }
-    }
+    if (lastEmitter !== null && !lastEmitter.setsEip) this.storeEip(lastInsn.next);
     this.flushAll();
     this.returnRetired(b.count);
     if (this.selfLoop) {
       c.op(Op.end);
       c.op(Op.unreachable);
     }
-    return assemble({
-      imports: [
-        { name: 'c', sig: { params: 2, results: 1 } },
-        { name: 'cc', sig: { params: 1, results: 1 } },
-        { name: 'cf', sig: { params: 0, results: 1 } },
-      ],
-      memoryPages,
-      sig: { params: 1, results: 1 },
-      locals: LOCALS,
-      body: c,
-    });
+    return c.view.slice();
   }
 
   // ---- registers ----
@@ -379,13 +364,42 @@ export class BlockCompiler {
   cond(cc: number): void {
     const c = this.c;
     const op = this.fop;
-    if (!this.inlineFlags(op)) {
+    if (op === FLAGS_IN_MEMORY || !inlineKind(op >> 2)) {
       this.flushFlags();
       this.fop = FLAGS_IN_MEMORY;
       c.i32(cc);
       c.call(F_TESTCC);
       return;
     }
+    if ((op & 3) === 2) {
+      this.condInline(cc, op);
+      return;
+    }
+    // An 8- or 16-bit op: with its operands and result in the top bits, the
+    // 32-bit formulas give its CF, ZF, SF and OF (PF reads the result's low byte).
+    const sh = (op & 3) === 0 ? 24 : 16;
+    for (const [from, to] of [[L_FA, L_SA], [L_FB, L_SB], [L_FR, L_SR]]) {
+      c.get(from);
+      c.i32(sh);
+      c.op(Op.i32_shl);
+      c.set(to);
+    }
+    this.la = L_SA;
+    this.lb = L_SB;
+    this.lr = L_SR;
+    this.condInline(cc, (op & ~3) | 2);
+    this.la = L_FA;
+    this.lb = L_FB;
+    this.lr = L_FR;
+  }
+
+  /** Locals holding the flags' a, b and result for condInline (the scaled copies for 8/16-bit ops). */
+  private la = L_FA;
+  private lb = L_FB;
+  private lr = L_FR;
+
+  private condInline(cc: number, op: number): void {
+    const c = this.c;
     const kind = op >> 2;
     const neg = (cc & 1) !== 0;
     const base = cc >> 1;
@@ -434,14 +448,14 @@ export class BlockCompiler {
   }
 
   private cmpAB(o: Op): void {
-    this.c.get(L_FA);
-    this.c.get(L_FB);
+    this.c.get(this.la);
+    this.c.get(this.lb);
     this.c.op(o);
   }
 
   /** Push r <o> 0. */
   private cmpR(o: Op): void {
-    this.c.get(L_FR);
+    this.c.get(this.lr);
     this.c.i32(0);
     this.c.op(o);
   }
@@ -477,11 +491,11 @@ export class BlockCompiler {
       case K_ADD:
       case K_INC:
         // ((a ^ r) & (b ^ r)) < 0
-        c.get(L_FA);
-        c.get(L_FR);
+        c.get(this.la);
+        c.get(this.lr);
         c.op(Op.i32_xor);
-        c.get(L_FB);
-        c.get(L_FR);
+        c.get(this.lb);
+        c.get(this.lr);
         c.op(Op.i32_xor);
         c.op(Op.i32_and);
         c.i32(0);
@@ -490,11 +504,11 @@ export class BlockCompiler {
       case K_SUB:
       case K_DEC:
         // ((a ^ b) & (a ^ r)) < 0
-        c.get(L_FA);
-        c.get(L_FB);
+        c.get(this.la);
+        c.get(this.lb);
         c.op(Op.i32_xor);
-        c.get(L_FA);
-        c.get(L_FR);
+        c.get(this.la);
+        c.get(this.lr);
         c.op(Op.i32_xor);
         c.op(Op.i32_and);
         c.i32(0);
@@ -506,8 +520,8 @@ export class BlockCompiler {
   }
 
   private cmpRA(o: Op): void {
-    this.c.get(L_FR);
-    this.c.get(L_FA);
+    this.c.get(this.lr);
+    this.c.get(this.la);
     this.c.op(o);
   }
 

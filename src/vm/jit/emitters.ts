@@ -4,7 +4,8 @@ import * as C from '../cpu/ops-control.js';
 import * as F from '../cpu/ops-fast.js';
 import * as M from '../cpu/ops-move.js';
 import * as NF from '../cpu/ops-noflags.js';
-import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB, sizeIndex } from '../cpu/flags.js';
+import { FL_DF, K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB, sizeIndex } from '../cpu/flags.js';
+import { S_FLAGS } from '../mem/layout.js';
 import type { Handler, Insn } from '../cpu/insn.js';
 import type { BlockCompiler } from './block-jit.js';
 import { FX_ALL, FX_NONE, FX_READ, L_ADDR, L_R as T_R, L_V, L_W } from './locals.js';
@@ -282,7 +283,15 @@ table.set(M.pushI, (i) => (i.size !== 4 ? null : make(() => ({ read: ESP, write:
   jc.c.set(L_V);
   push32(jc, L_V);
 })));
-table.set(M.pushE, (i) => (i.size !== 4 || i.mod !== 3 ? null : table.get(M.push32R)!(i)));
+/** PUSH [mem]: the operand's address uses ESP before the push (SDM PUSH); two fast paths, either slow one runs the whole handler. */
+table.set(M.pushE, (i) => (i.size !== 4 ? null : i.mod === 3 ? table.get(M.push32R)!(i) : make((x) => ({ read: memRegs(x) | ESP, write: ESP }), FX_NONE, (jc, x) => {
+  addr(jc, x);
+  jc.beginFast(4, false);
+  jc.load(4);
+  jc.c.set(L_V);
+  push32(jc, L_V);
+  jc.endFast();
+})));
 table.set(M.pop32R, fixed(make((i) => ({ read: ESP, write: ESP | bit(i.rm, 4) }), FX_NONE, (jc, i) => {
   const c = jc.c;
   c.get(jc.regLocal(4));
@@ -617,16 +626,29 @@ table.set(C.ret, (i) => (i.size !== 4 ? null : make(() => ({ read: ESP, write: E
   jc.endFast();
 }, { setsEip: true })));
 table.set(C.jmpE, (i) => (i.size !== 4 ? null : make((x) => ({ read: rmRead(x, 4), write: 0 }), FX_NONE, (jc, x) => withE(jc, x, 4, -1, () => exitToLocal(jc, L_V)), { setsEip: true })));
-table.set(C.callE, (i) => (i.size !== 4 || i.mod !== 3 ? null : make((x) => ({ read: bit(x.rm, 4) | ESP, write: ESP }), FX_NONE, (jc, x) => {
+/** CALL E: the target is read before the push, so a bad pointer faults with ESP intact. */
+table.set(C.callE, (i) => (i.size !== 4 ? null : make((x) => ({ read: rmRead(x, 4) | ESP, write: ESP }), FX_NONE, (jc, x) => withE(jc, x, 4, -1, () => {
   const c = jc.c;
-  c.get(jc.regLocal(x.rm));
+  c.get(L_V);
   c.set(T_R);
   c.i32(x.next);
   c.set(L_W);
   push32(jc, L_W);
   exitToLocal(jc, T_R);
-}, { setsEip: true })));
+}), { setsEip: true })));
 table.set(C.nop, fixed(make(() => ({ read: 0, write: 0 }), FX_NONE, () => {})));
+/** CLD/STD: DF is not one of the lazy flags; S_FLAGS holds it. */
+const direction = (set: boolean): Emitter => make(() => ({ read: 0, write: 0 }), FX_NONE, (jc) => {
+  const c = jc.c;
+  c.i32(0);
+  c.i32(0);
+  c.mem(Op.i32_load, 2, S_FLAGS * 4);
+  c.i32(set ? FL_DF : ~FL_DF);
+  c.op(set ? Op.i32_or : Op.i32_and);
+  c.mem(Op.i32_store, 2, S_FLAGS * 4);
+});
+table.set(C.cld, fixed(direction(false)));
+table.set(C.std, fixed(direction(true)));
 
 /** The emitter for `i`, or null: its handler runs (a call-out). */
 export function emitterFor(i: Insn): Emitter | null {

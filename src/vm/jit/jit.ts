@@ -2,6 +2,8 @@ import { getCF, testCC } from '../cpu/flags.js';
 import type { Block } from '../cpu/insn.js';
 import type { Cpu } from '../cpu/cpu.js';
 import { BlockCompiler } from './block-jit.js';
+import { assemble } from './wasm.js';
+import { F_CALLOUT, F_GETCF, F_TESTCC, LOCALS } from './locals.js';
 
 /** A block compiled to Wasm: `(budget) → instructions retired` (block-jit.ts). */
 export type WasmBlock = (budget: number) => number;
@@ -20,6 +22,20 @@ export function parseJitMode(v: string | undefined | null, fallback: JitMode = '
  * `on` mode. Measured with `npm run bench` (see src/vm/cpu/README.md).
  */
 export const JIT_HOT_RUNS = 2000;
+
+/**
+ * A block that has run this many times is "warm": it is compiled in the same
+ * module as the next block that becomes hot. A module costs about half a
+ * millisecond however small it is (V8 sets up code space for each; measured
+ * in Node 20 and Chromium), so one block per module would make a compile of
+ * gcc spend seconds on module overhead alone.
+ */
+export const JIT_WARM_RUNS = JIT_HOT_RUNS >> 2;
+
+/** Most blocks compiled in one module (a hot one and the warm ones waiting). */
+const MAX_BATCH = 64;
+/** Warm blocks kept waiting; older ones are dropped (they will get hot again if they matter). */
+const MAX_WARM = 256;
 
 let wasmWorks: boolean | null = null;
 
@@ -53,8 +69,9 @@ export class Jit {
   private readonly pages: number;
   /** The block whose compiled function is running (its handlers are the call-outs). */
   block: Block | null = null;
-  /** Modules compiled, their total size and the time spent making them. */
+  /** Modules compiled, blocks in them, their total size and the time spent making them. */
   modules = 0;
+  blocks = 0;
   bytes = 0;
   compileMs = 0;
 
@@ -78,13 +95,39 @@ export class Jit {
     };
   }
 
-  compile(b: Block): WasmBlock {
+  /** Warm blocks (JIT_WARM_RUNS), compiled with the next hot one. */
+  private readonly warm: Block[] = [];
+
+  /** Note a block that reached JIT_WARM_RUNS. */
+  warmed(b: Block): void {
+    if (this.warm.length >= MAX_WARM) this.warm.shift();
+    this.warm.push(b);
+  }
+
+  /** Compile `b`, and in the same module the warm blocks still valid; sets each one's `wasm`. */
+  compile(b: Block): void {
     const t0 = performance.now();
-    const bytes = this.compiler.compile(b, this.pages);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes ), this.imports);
+    const batch: Block[] = [b];
+    for (const w of this.warm) {
+      if (batch.length >= MAX_BATCH) break;
+      if (w !== b && w.valid && w.wasm === null && w.fn === null) batch.push(w);
+    }
+    this.warm.length = 0;
+    const bodies = batch.map((x) => this.compiler.compile(x));
+    const bytes = assemble({ imports: IMPORTS, memoryPages: this.pages, sig: { params: 1, results: 1 }, locals: LOCALS, bodies });
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports).exports;
+    for (let k = 0; k < batch.length; k++) batch[k].wasm = exports[k] as WasmBlock;
     this.modules++;
+    this.blocks += batch.length;
     this.bytes += bytes.length;
     this.compileMs += performance.now() - t0;
-    return inst.exports.f as WasmBlock;
   }
 }
+
+/** The functions a module imports, in the index order of locals.ts (F_*). */
+const IMPORTS = [
+  { name: 'c', sig: { params: 2, results: 1 } },
+  { name: 'cc', sig: { params: 1, results: 1 } },
+  { name: 'cf', sig: { params: 0, results: 1 } },
+];
+if (IMPORTS[F_CALLOUT].name !== 'c' || IMPORTS[F_TESTCC].name !== 'cc' || IMPORTS[F_GETCF].name !== 'cf') throw new Error('jit: import order');

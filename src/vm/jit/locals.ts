@@ -23,7 +23,11 @@ export const L_V = 16;
 export const L_W = 17;
 /** The emitters' result temporary. */
 export const L_R = 18;
-export const LOCALS = 18; // beyond the parameter
+/** Scaled copies of L_FA/L_FB/L_FR for the conditions of 8- and 16-bit ops. */
+export const L_SA = 19;
+export const L_SB = 20;
+export const L_SR = 21;
+export const LOCALS = 21; // beyond the parameter
 
 /** Flag liveness effects. */
 export const FX_NONE = 0; // leaves the arithmetic flags alone

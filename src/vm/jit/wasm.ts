@@ -181,17 +181,17 @@ export interface ModuleSpec {
   imports: { name: string; sig: Sig }[];
   /** Minimum pages of the imported memory "j"."m". */
   memoryPages: number;
-  /** The one defined function: its signature, extra i32 locals, and body (without the final `end`). */
+  /** The defined functions, exported as "0", "1"…: one signature, extra i32 locals, bodies (without the final `end`). */
   sig: Sig;
   locals: number;
-  body: Code;
+  bodies: Uint8Array[];
 }
 
 function sigKey(s: Sig): string {
   return `${s.params}:${s.results}`;
 }
 
-/** Assemble a module whose function `f` is the defined function. */
+/** Assemble a module whose defined functions are exported by their index ("0", "1"…). */
 export function assemble(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const sigs: Sig[] = [];
   const index = new Map<string, number>();
@@ -237,30 +237,36 @@ export function assemble(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   });
   out.section(2, imports);
 
+  const n = spec.bodies.length;
   const funcs = new Bytes();
-  funcs.u32(1);
-  funcs.u32(fnType);
+  funcs.u32(n);
+  for (let k = 0; k < n; k++) funcs.u32(fnType);
   out.section(3, funcs);
 
   const exps = new Bytes();
-  exps.u32(1);
-  exps.name('f');
-  exps.byte(0x00);
-  exps.u32(spec.imports.length);
+  exps.u32(n);
+  for (let k = 0; k < n; k++) {
+    exps.name(String(k));
+    exps.byte(0x00);
+    exps.u32(spec.imports.length + k);
+  }
   out.section(7, exps);
 
-  const fn = new Bytes();
-  if (spec.locals > 0) {
-    fn.u32(1);
-    fn.u32(spec.locals);
-    fn.byte(I32);
-  } else fn.u32(0);
-  fn.bytes(spec.body.view);
-  fn.byte(Op.end);
   const code = new Bytes();
-  code.u32(1);
-  code.u32(fn.len);
-  code.bytes(fn.view);
+  code.u32(n);
+  const fn = new Bytes();
+  for (const body of spec.bodies) {
+    fn.len = 0;
+    if (spec.locals > 0) {
+      fn.u32(1);
+      fn.u32(spec.locals);
+      fn.byte(I32);
+    } else fn.u32(0);
+    fn.bytes(body);
+    fn.byte(Op.end);
+    code.u32(fn.len);
+    code.bytes(fn.view);
+  }
   out.section(10, code);
   return out.view.slice() as Uint8Array<ArrayBuffer>;
 }
