@@ -3,7 +3,7 @@ import { CpuFault, Vector } from '../mem/fault.js';
 import { PAGE_SHIFT, S_EIP, S_SEG_BASE, X87_STATE } from '../mem/layout.js';
 import { PhysicalMemory } from '../mem/phys.js';
 import { compileBlock, HOT_RUNS } from './block-compiler.js';
-import { canCompileWasm, Jit, JIT_HOT_RUNS, type JitMode } from '../jit/jit.js';
+import { canCompileWasm, Jit, JIT_HOT_RUNS, JIT_WARM_RUNS, type JitMode } from '../jit/jit.js';
 import { CodeCache } from './code-cache.js';
 import { decodeBlock } from './decoder.js';
 import { Block, Insn } from './insn.js';
@@ -269,16 +269,24 @@ export class Cpu {
     this.jitMode = mode;
     this.jit = mode !== 'off' && wasm && canCompileWasm() ? new Jit(this) : null;
     this.hotRuns = mode === 'eager' ? 1 : this.jit !== null ? JIT_HOT_RUNS : HOT_RUNS;
+    this.warmRuns = mode === 'on' && this.jit !== null ? JIT_WARM_RUNS : 0;
   }
+
+  /** Runs at which a block waits to be compiled with the next hot one (0: never; Jit.warmed). */
+  warmRuns = 0;
 
   /** Give a block that just became hot its compiled form; true if it has one now. */
   private compile(b: Block): boolean {
     if (this.jitMode === 'off') return false;
-    if (this.jit !== null) b.wasm = this.jit.compile(b);
-    else {
-      b.fn = compileBlock(b);
-      if (b.fn === null) return false;
+    if (this.jit !== null) {
+      // The Wasm tier compiles the warm blocks waiting in the same module.
+      const before = this.jit.blocks;
+      this.jit.compile(b);
+      this.compiledBlocks += this.jit.blocks - before;
+      return true;
     }
+    b.fn = compileBlock(b);
+    if (b.fn === null) return false;
     this.compiledBlocks++;
     return true;
   }
@@ -355,10 +363,12 @@ export class Cpu {
           throw e;
         }
       } else {
-        if (++b.runs === this.hotRuns && this.compile(b)) {
+        const runs = ++b.runs;
+        if (runs === this.hotRuns && this.compile(b)) {
           prev = b;
           continue;
         }
+        if (runs === this.warmRuns) this.jit!.warmed(b);
         const n = insns.length;
         const last = n - 1;
         let k = 0;
