@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitCommand, parseArgs, parseEnv, parseUser, parseMemoryMb } from '../build/src/element/attributes.js';
+import { splitCommand, parseArgs, parseEnv, parseUser, parseMemoryMb, parseJit } from '../build/src/element/attributes.js';
 import { render, target } from '../tools/element/gen-xterm-css.mjs';
 
 /** The words /bin/sh makes of `line` (no expansions in these lines, only quoting). */
@@ -47,6 +47,16 @@ test('args, env, user and memory-mb parse as the element contract says', () => {
   assert.equal(parseMemoryMb(null), 256);
   assert.equal(parseMemoryMb(64), 64);
   assert.throws(() => parseMemoryMb(4), /16 to 2048/);
+});
+
+test('jit is on by default (absent or empty), takes off and eager, and rejects anything else with a sentence', () => {
+  assert.equal(parseJit(null), 'on');
+  assert.equal(parseJit(''), 'on');
+  assert.equal(parseJit(' eager '), 'eager');
+  assert.equal(parseJit('off'), 'off');
+  assert.equal(parseJit('on'), 'on');
+  assert.throws(() => parseJit('fast'), /jit must be on, off or eager; got fast/);
+  assert.throws(() => parseJit('OFF'), /jit must be on, off or eager/);
 });
 
 test('src/element/xterm-css.ts matches the installed @xterm/xterm (run tools/element/gen-xterm-css.mjs)', () => {

@@ -13,10 +13,11 @@ const bytes = readFileSync(image);
 const text = (b) => new TextDecoder().decode(b);
 const ENV = ['PATH=/bin', 'HOME=/root'];
 
-async function boot(rows = 24, cols = 80) {
+async function boot(rows = 24, cols = 80, jit = undefined) {
   const out = [];
   const vm = await Vm.boot(new MemoryBlockDevice(new Uint8Array(bytes)), {
     memoryMb: 64,
+    jit,
     terminal: { rows, cols, output: (d) => out.push(text(d)) },
   });
   return { vm, screen: () => out.join('') };
@@ -124,4 +125,25 @@ test('/tmp keeps its files across commands: one tmpfs, not a new one per spawned
   const r = await vm.exec(['/bin/sh', '-c', 'cat /tmp/a /tmp/b; busybox grep -c " /tmp " /proc/mounts'], { env: ENV });
   assert.equal(text(r.stdout), 'one\ntwo\n1\n');
   vm.stop();
+});
+
+test('the jit option: eager compiles Wasm modules, off compiles nothing, and both print what the shell defines', async () => {
+  // 1+2+…+3000 = 3000·3001/2 = 4501500.
+  const loop = 'i=0; s=0; while [ $i -lt 3000 ]; do i=$((i+1)); s=$((s+i)); done; echo $i $s';
+  const got = {};
+  for (const mode of ['eager', 'off']) {
+    const { vm } = await boot(24, 80, mode);
+    const r = await vm.exec(['/bin/sh', '-c', loop], { env: ENV });
+    got[mode] = { out: text(r.stdout), status: r.exitCode, stats: vm.stats() };
+    vm.stop();
+  }
+  for (const mode of ['eager', 'off']) {
+    assert.equal(got[mode].out, '3000 4501500\n', mode);
+    assert.equal(got[mode].status, 0, mode);
+    assert.ok(got[mode].stats.instructions > 1e6, `${mode}: ${got[mode].stats.instructions} instructions`);
+  }
+  assert.ok(got.eager.stats.compiledBlocks > 0, `eager compiled ${got.eager.stats.compiledBlocks} blocks`);
+  assert.ok(got.eager.stats.jitModules > 0 && got.eager.stats.jitBytes > 0, `eager made ${got.eager.stats.jitModules} modules`);
+  assert.equal(got.off.stats.compiledBlocks, 0);
+  assert.equal(got.off.stats.jitModules, 0);
 });

@@ -3,6 +3,9 @@
  * (DESIGN.md "Element contract"). Each parser throws AttributeError with a
  * sentence saying which attribute is wrong and what it should look like.
  */
+import type { JitMode } from '../worker/protocol.js';
+
+export type { JitMode };
 
 export class AttributeError extends Error {
   constructor(message: string) {
@@ -106,6 +109,19 @@ export function parseMemoryMb(value: number | null | undefined): number {
   if (value === null || value === undefined || Number.isNaN(value)) return 256;
   if (!Number.isInteger(value) || value < 16 || value > 2048) throw new AttributeError(`memory-mb must be a whole number from 16 to 2048; got ${value}`);
   return value;
+}
+
+/**
+ * `jit`: the x86 → WebAssembly JIT. `on` (default, also for an empty
+ * attribute) compiles code once it runs hot; `eager` compiles every block
+ * before its first run (for measuring and testing the JIT); `off` runs the
+ * interpreter alone.
+ */
+export function parseJit(value: string | null | undefined): JitMode {
+  const v = value?.trim() ?? '';
+  if (v === '') return 'on';
+  if (v === 'on' || v === 'off' || v === 'eager') return v;
+  throw new AttributeError(`jit must be on, off or eager; got ${value}`);
 }
 
 export type LoadingPolicy = 'lazy' | 'eager' | 'click';

@@ -5,7 +5,7 @@
  */
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { Terminal } from '@xterm/xterm';
-import { AttributeError, parseArgs, parseEnv, parseLoading, parseMemoryMb, parseUser, splitCommand } from './attributes.js';
+import { AttributeError, parseArgs, parseEnv, parseJit, parseLoading, parseMemoryMb, parseUser, splitCommand } from './attributes.js';
 import { fire, type WebVmErrorDetail, type WebVmExitDetail, type WebVmProgressDetail } from './events.js';
 import { whenToStart } from './loading.js';
 import { styles } from './styles.js';
@@ -81,6 +81,7 @@ function deferred(): Deferred {
  * @attr {string} user - Who to run as: a name from the image's /etc/passwd or `uid[:gid]`. Default root.
  * @attr {string} persist-key - Keep the guest's changes in IndexedDB under this key. Absent: nothing is persisted.
  * @attr {number} memory-mb - Guest RAM in MiB. Default 256.
+ * @attr {'on'|'off'|'eager'} jit - The x86 → WebAssembly JIT: `on` (default) compiles code that runs hot, `eager` every block at its first run, `off` interprets only. Takes effect at the next start.
  * @attr {'lazy'|'eager'|'click'} loading - `lazy` (default): start when scrolled into view; `eager`; `click`: a start button, nothing fetched until pressed.
  * @attr {boolean} screen-reader-mode - Turn on xterm's screen-reader support.
  *
@@ -118,6 +119,7 @@ export class WebVm extends LitElement {
     user: { type: String },
     persistKey: { type: String, attribute: 'persist-key' },
     memoryMb: { type: Number, attribute: 'memory-mb' },
+    jit: { type: String },
     loading: { type: String },
     screenReaderMode: { type: Boolean, attribute: 'screen-reader-mode' },
     phase: { state: true },
@@ -139,6 +141,8 @@ export class WebVm extends LitElement {
   declare user: string | null;
   declare persistKey: string | null;
   declare memoryMb: number;
+  /** The x86 → WebAssembly JIT: `on` (default) compiles code that runs hot, `eager` every block at its first run, `off` interprets only. Takes effect at the next start. */
+  declare jit: 'on' | 'off' | 'eager';
   declare loading: 'lazy' | 'eager' | 'click';
   declare screenReaderMode: boolean;
   declare private phase: Phase;
@@ -168,6 +172,7 @@ export class WebVm extends LitElement {
     this.user = null;
     this.persistKey = null;
     this.memoryMb = 256;
+    this.jit = 'on';
     this.loading = 'lazy';
     this.screenReaderMode = false;
     this.phase = 'idle';
@@ -254,6 +259,7 @@ export class WebVm extends LitElement {
     try {
       if (!this.imageUrl) throw new AttributeError('image-url is not set: give the URL of an ext2 disk image');
       parseMemoryMb(this.memoryMb);
+      parseJit(this.jit);
       spec = this.cmd === '' ? null : this.commandSpec(splitCommand(this.cmd ?? '/bin/sh').concat(parseArgs(this.args)), {});
     } catch (e) {
       if (!(e instanceof AttributeError)) throw e;
@@ -283,6 +289,7 @@ export class WebVm extends LitElement {
         persistKey: this.persistKey,
         resetFirst: this.resetOnBoot,
         memoryMb: parseMemoryMb(this.memoryMb),
+        jit: parseJit(this.jit),
         rows: view.term.rows,
         cols: view.term.cols,
       });

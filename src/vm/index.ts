@@ -129,5 +129,5 @@ function jitStats(jit: Jit | null): { jitModules: number; jitBytes: number; jitC
 }
 
 export { parseJitMode, type JitMode } from './jit/jit.js';
-export { Vm, mergeEnv, type VmOptions, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';
+export { Vm, mergeEnv, type VmOptions, type VmStats, type CommandOptions, type ExecOptions, type ExecOutput } from './vm.js';
 export type { ExitInfo } from './kernel/kernel.js';

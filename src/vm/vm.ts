@@ -21,6 +21,7 @@ import { OverlayBlockDevice } from './storage/overlay.js';
 import { loginEnvironment, lookupUser } from './user.js';
 import { CallbackConsole } from './kernel/console.js';
 import type { PersistentDisk } from './storage/persist.js';
+import type { JitMode } from './jit/jit.js';
 
 export interface VmOptions {
   /** Guest RAM (the `memory-mb` attribute). Default 256. */
@@ -34,6 +35,25 @@ export interface VmOptions {
    * (the `device` argument is then ignored), sync/fsync commit it.
    */
   disk?: PersistentDisk;
+  /**
+   * The x86 → WebAssembly JIT (the `jit` attribute): `on` (default) compiles
+   * hot blocks, `eager` every block at its first run, `off` runs the
+   * interpreter alone. Where the page forbids Wasm compilation the CPU falls
+   * back by itself (src/vm/jit/jit.ts `canCompileWasm`).
+   */
+  jit?: JitMode;
+}
+
+/** What the CPU did so far, for diagnostics and tests (the CLI's WEB_VM_STATS has the same fields). */
+export interface VmStats {
+  /** Guest instructions retired. */
+  instructions: number;
+  /** Blocks given a compiled form (by the Wasm tier, or the JavaScript tier where Wasm is forbidden). */
+  compiledBlocks: number;
+  /** Wasm modules made, their bytes, and the milliseconds spent compiling them. */
+  jitModules: number;
+  jitBytes: number;
+  jitCompileMs: number;
 }
 
 export interface CommandOptions {
@@ -108,6 +128,7 @@ export class Vm {
     const console = new CallbackConsole(() => {}, () => {});
     const commit = pdisk ? () => pdisk.commit() : undefined;
     const kernel = new Kernel({ memoryMb: opts.memoryMb ?? 256, root, console, trace: opts.trace ?? null, commit });
+    if (opts.jit !== undefined) kernel.cpu.setJit(opts.jit);
     // /tmp is a tmpfs and /dev, /proc are mounted: files the host writes land where programs look.
     await kernel.mountFilesystems();
     return new Vm(kernel, root, kernel.attachTerminal(opts.terminal));
@@ -241,6 +262,12 @@ export class Vm {
     } catch (e) {
       throw fileError('read', path, e);
     }
+  }
+
+  stats(): VmStats {
+    const cpu = this.kernel.cpu;
+    const jit = cpu.jit;
+    return { instructions: cpu.icount, compiledBlocks: cpu.compiledBlocks, jitModules: jit?.modules ?? 0, jitBytes: jit?.bytes ?? 0, jitCompileMs: jit?.compileMs ?? 0 };
   }
 
   /** Wait until every change the guest made reached the disk device (before a commit). */

@@ -10,6 +10,10 @@
  */
 
 import type { StorageErrorType } from '../vm/storage/errors.js';
+import type { JitMode } from '../vm/jit/jit.js';
+import type { VmStats } from '../vm/vm.js';
+
+export type { JitMode, VmStats };
 
 /**
  * What kind of failure `web-vm-error`'s detail.type names: the storage
@@ -50,6 +54,8 @@ export interface BootConfig {
   /** IndexedDB key for the guest's changes; null keeps them in memory only. */
   persistKey: string | null;
   memoryMb: number;
+  /** The x86 → WebAssembly JIT (the `jit` attribute): `on`, `off` or `eager`. */
+  jit: JitMode;
   rows: number;
   cols: number;
 }
@@ -87,6 +93,8 @@ export interface Requests {
   readFile: { params: { path: string }; result: Uint8Array };
   /** Write the guest's changes to the persistent store now (page hidden). */
   commit: { params: Record<string, never>; result: null };
+  /** What the CPU did so far: instructions, compiled blocks, Wasm modules (diagnostics and tests). */
+  stats: { params: Record<string, never>; result: VmStats };
   /** Stop the VM, commit, and close the store (releasing the persist-key for another VM); the worker is ended next. */
   close: { params: Record<string, never>; result: null };
 }

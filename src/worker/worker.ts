@@ -101,7 +101,7 @@ const handlers: Handlers = {
       onProgress: progress,
       onError: (error) => post({ kind: 'error', error, fatal: false }),
     });
-    vm = await Vm.boot(disk.device, { memoryMb: p.memoryMb, disk: disk.disk ?? undefined, terminal: { rows: size.rows, cols: size.cols, output } });
+    vm = await Vm.boot(disk.device, { memoryMb: p.memoryMb, jit: p.jit, disk: disk.disk ?? undefined, terminal: { rows: size.rows, cols: size.cols, output } });
     sendProgress();
     // From here the fetches load the first command's program (until it starts).
     loadPhase = 'program';
@@ -139,6 +139,9 @@ const handlers: Handlers = {
     if (vm) await vm.sync();
     if (disk) await disk.commit();
     return null;
+  },
+  async stats() {
+    return needVm().stats();
   },
   async close() {
     if (vm) {

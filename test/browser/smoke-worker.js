@@ -1,6 +1,7 @@
-// Module worker for smoke.test.js: loads the VM core the way the element's
-// worker will (ES modules from the server), fetches the busybox image whole,
-// runs one program and posts back what it printed.
+// Module worker for smoke.test.js and csp.test.js: loads the VM core the way
+// the element's worker will (ES modules from the server), fetches the busybox
+// image whole, runs one program and posts back what it printed, which tiers
+// could run here, what the JIT compiled, and the console warnings of the VM.
 const decoder = new TextDecoder();
 const join = (chunks) => decoder.decode(chunks.reduce((acc, c) => {
   const out = new Uint8Array(acc.length + c.length);
@@ -17,9 +18,44 @@ function evalAllowed() {
   }
 }
 
+/** Whether this worker may compile WebAssembly (a policy with neither 'wasm-unsafe-eval' nor 'unsafe-eval' forbids it). */
+function wasmAllowed() {
+  try {
+    new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The VM's console warnings (it says once why the JIT is off), kept to be posted back.
+const warnings = [];
+const realWarn = console.warn.bind(console);
+console.warn = (...args) => {
+  warnings.push(args.map(String).join(' '));
+  realWarn(...args);
+};
+
+/**
+ * Stand in for a realm that refuses to compile WebAssembly but may eval (no
+ * Content-Security-Policy does that: CSP3 lets 'unsafe-eval' allow Wasm too).
+ * WebAssembly.Memory stays: the VM's memory is one, and it is not compiled code.
+ * The error is the one Chromium throws under such a policy.
+ */
+function refuseWasmCompilation() {
+  const refuse = () => {
+    throw new WebAssembly.CompileError("WebAssembly.Module(): Refused to compile or instantiate WebAssembly module because 'wasm-unsafe-eval' is not an allowed source of script (simulated by the test)");
+  };
+  WebAssembly.Module = function Module() { refuse(); };
+  WebAssembly.Instance = function Instance() { refuse(); };
+  WebAssembly.compile = async () => refuse();
+  WebAssembly.instantiate = async () => refuse();
+}
+
 self.onmessage = async (e) => {
-  const { argv, memoryMb = 64 } = e.data;
-  const env = { crossOriginIsolated: self.crossOriginIsolated, sharedArrayBuffer: typeof SharedArrayBuffer, evalAllowed: evalAllowed() };
+  const { argv, memoryMb = 64, jit, refuseWasm = false } = e.data;
+  if (refuseWasm) refuseWasmCompilation();
+  const env = { crossOriginIsolated: self.crossOriginIsolated, sharedArrayBuffer: typeof SharedArrayBuffer, evalAllowed: evalAllowed(), wasmAllowed: wasmAllowed() };
   let vm;
   try {
     // Dynamic import, so a missing or broken core is reported as a message, not a bare worker error.
@@ -42,6 +78,7 @@ self.onmessage = async (e) => {
       env: ['PATH=/bin', 'HOME=/root', 'TERM=dumb'],
       cwd: '/',
       memoryMb,
+      jit,
       stdout: (d) => stdout.push(d.slice()),
       stderr: (d) => stderr.push(d.slice()),
       stdin: async () => null,
@@ -50,7 +87,8 @@ self.onmessage = async (e) => {
       ok: true, env, ms: performance.now() - t0,
       stdout: join(stdout), stderr: join(stderr),
       exitCode: result.exitCode, signal: result.signal, instructions: result.instructions,
-      compiledBlocks: result.compiledBlocks,
+      compiledBlocks: result.compiledBlocks, jitModules: result.jitModules,
+      warnings,
     });
   } catch (err) {
     self.postMessage({ ok: false, env, error: String(err?.stack || err) });
