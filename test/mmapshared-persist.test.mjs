@@ -17,7 +17,7 @@ const work = mkdtempSync(join(tmpdir(), 'web-vm-mmapshared-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('stores through shared mappings reach an ext2 file that e2fsck accepts', { timeout: 120_000 }, () => {
-  const { image, programs } = buildGuests();
+  const { image, programs } = buildGuests({ native: false });
   const prog = programs.find((p) => p.name === 'mmapshared');
   const nativeDir = join(work, 'native');
   execFileSync('mkdir', ['-p', nativeDir]);

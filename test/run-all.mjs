@@ -3,10 +3,14 @@
 // `npm test` builds the TypeScript first and then runs this.
 //
 //   1. build the busybox image (node and browser tests both use it)
-//   2. node tests: build/**/*.test.js (compiled unit tests) and test/*.test.mjs
+//   2. with the node tests, the Debian image (images/debian.mjs: debootstrap,
+//      about 10 minutes where i386 runs through qemu-user), here rather than
+//      inside the first test file that needs it, where the runner's per-file
+//      timeout would kill debootstrap halfway
+//   3. node tests: build/**/*.test.js (compiled unit tests) and test/*.test.mjs
 //      through `node --test` (Node 20 takes no globs, so we list the files),
-//      the JIT on (its default)
-//   3. the guest-program suites again with WEB_VM_JIT=eager (every block compiled)
+//      the JIT on (its default); then the guest-program suites again with
+//      WEB_VM_JIT=eager (every block compiled)
 //   4. browser tests: web-test-runner with web-test-runner.config.mjs
 //
 // Flags: --node-only, --browser-only. Exit code is non-zero if anything failed.
@@ -15,6 +19,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:f
 import { join, relative } from 'node:path';
 import { cacheDir, repoRoot } from './support/mkimage.mjs';
 import { buildBusyboxImage } from './support/busybox.mjs';
+import { i386Reference } from './support/i386-reference.mjs';
+import { buildDebianImage } from '../images/debian.mjs';
 
 const args = new Set(process.argv.slice(2));
 const runNode = !args.has('--browser-only');
@@ -64,6 +70,8 @@ async function step(name, fn) {
   timings.push(`${name} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+console.log(`i386 reference: ${i386Reference().label}`);
+
 await step('busybox image', async () => {
   const { image } = buildBusyboxImage();
   console.log(relative(repoRoot, image));
@@ -99,6 +107,13 @@ async function nodeTests(name, files, env = {}) {
     failed++;
     problems.push(`${name}: exit code ${code} with no failing test reported`);
   }
+}
+
+if (runNode) {
+  await step('debian image', async () => {
+    const { image } = buildDebianImage();
+    console.log(relative(repoRoot, image));
+  });
 }
 
 if (runNode) {

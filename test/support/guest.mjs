@@ -5,12 +5,17 @@
 // Binaries and the image are cached under .cache/guest/<hash>/ where the hash
 // covers every source, the compiler flags, the compiler and the C library;
 // the native runs are repeated on every call (they take milliseconds and the
-// host is the source of truth).
+// host is the source of truth). Where the host runs i386 through qemu-user
+// (test/support/i386-reference.mjs), programs that never end under qemu
+// (test/support/qemu-differences.mjs) are stopped after a while and keep what
+// they printed until then.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, makeExt2Image, recipeHash, repoRoot } from './mkimage.mjs';
+import { referenceIsQemu } from './i386-reference.mjs';
+import { qemuDifferences } from './qemu-differences.mjs';
 
 export const guestDir = join(repoRoot, 'test', 'guest');
 
@@ -116,11 +121,28 @@ function build(dir, guests) {
   }
 }
 
-/** Run a host binary and describe how it ended, the way the VM CLI reports it. */
-export function runNative(hostPath) {
-  const r = spawnSync(hostPath, [], { cwd: cacheDir, env: {}, maxBuffer: 64 << 20, timeout: 30_000 });
-  if (r.error) throw new Error(`running ${hostPath} natively failed: ${r.error.message}`);
-  return { stdout: r.stdout.toString('latin1'), status: r.status, signal: r.signal };
+/**
+ * Run a host binary and describe how it ended, the way the VM CLI reports it. With
+ * `stopAfterMs` a run still going then is killed and reported `timedOut` (what it printed is kept).
+ */
+export function runNative(hostPath, { stopAfterMs } = {}) {
+  const r = spawnSync(hostPath, [], { cwd: cacheDir, env: {}, maxBuffer: 64 << 20, timeout: stopAfterMs ?? 30_000, killSignal: 'SIGKILL' });
+  const timedOut = r.error?.code === 'ETIMEDOUT';
+  if (r.error && !(timedOut && stopAfterMs)) throw new Error(`running ${hostPath} natively failed: ${r.error.message}`);
+  return { stdout: r.stdout.toString('latin1'), status: timedOut ? null : r.status, signal: timedOut ? null : r.signal, timedOut };
+}
+
+/** The native run of one program; under qemu with its declared hang limit and leftovers removed. */
+function runReference(name, hostPath) {
+  if (!referenceIsQemu()) return runNative(hostPath);
+  const d = qemuDifferences(name);
+  const clean = () => d.cleanup.forEach((p) => rmSync(p, { recursive: true, force: true }));
+  clean();
+  try {
+    return runNative(hostPath, d.hangMs ? { stopAfterMs: d.hangMs } : {});
+  } finally {
+    clean();
+  }
 }
 
 /** The exit status the CLI must report: the guest's own, or 128+N for a signal. */
@@ -136,9 +158,9 @@ export function expectedExitCode(native) {
 /**
  * Build (or reuse) every guest program and the image holding them.
  * Returns `{ image, dir, programs: [{ name, kind, path: '/bin/<name>', hostPath,
- * native: { stdout, status, signal } }] }`.
+ * native: { stdout, status, signal, timedOut } }] }`; `{ native: false }` skips the native runs.
  */
-export function buildGuests() {
+export function buildGuests({ native = true } = {}) {
   const guests = listGuests();
   const files = sourceFiles();
   const hash = recipeHash(
@@ -154,7 +176,7 @@ export function buildGuests() {
   if (!existsSync(join(dir, 'guest.ext2'))) build(dir, guests);
   const programs = guests.map((g) => {
     const hostPath = join(dir, 'root', 'bin', g.name);
-    return { name: g.name, kind: g.kind, path: `/bin/${g.name}`, hostPath, native: runNative(hostPath) };
+    return { name: g.name, kind: g.kind, path: `/bin/${g.name}`, hostPath, native: native ? runReference(g.name, hostPath) : null };
   });
   return { image: join(dir, 'guest.ext2'), dir, programs };
 }
