@@ -23,6 +23,8 @@ const TIERS: Tier[] = ['js', 'wasm'];
 function setTier(cpu: Cpu, tier: Tier | 'off'): void {
   if (tier === 'off') cpu.setJit('off');
   else cpu.setJit('on', tier === 'wasm');
+  // Each hot block compiled at once, not with the next batch (jit.ts).
+  if (cpu.jit !== null) cpu.jit.batch = 1;
 }
 
 function isCompiled(cpu: Cpu, addr: number): boolean {

@@ -259,8 +259,13 @@ export class Cpu {
   jitMode: JitMode = 'on';
   /** Runs of a block before it is compiled (tests lower it). */
   hotRuns = JIT_HOT_RUNS;
-  /** Blocks given a compiled form so far. */
-  compiledBlocks = 0;
+  /** Blocks given a compiled form by tier 1 so far. */
+  private tier1Blocks = 0;
+
+  /** Blocks given a compiled form so far (Wasm or tier 1). */
+  get compiledBlocks(): number {
+    return this.tier1Blocks + (this.jit !== null ? this.jit.blocks : 0);
+  }
   /** The Wasm tier (null when off, or when Wasm cannot be compiled here). */
   jit: Jit | null = null;
 
@@ -279,15 +284,17 @@ export class Cpu {
   private compile(b: Block): boolean {
     if (this.jitMode === 'off') return false;
     if (this.jit !== null) {
-      // The Wasm tier compiles the warm blocks waiting in the same module.
-      const before = this.jit.blocks;
-      this.jit.compile(b);
-      this.compiledBlocks += this.jit.blocks - before;
-      return true;
+      if (this.jitMode === 'eager') {
+        this.jit.compile(b);
+        return true;
+      }
+      // Compiled with others in one module, soon (Jit.hot); interpreted until then.
+      this.jit.hot(b);
+      return b.wasm !== null;
     }
     b.fn = compileBlock(b);
     if (b.fn === null) return false;
-    this.compiledBlocks++;
+    this.tier1Blocks++;
     return true;
   }
 
@@ -312,6 +319,7 @@ export class Cpu {
   run(budget: number): number {
     const s = this.s;
     this.stop = STOP_NONE;
+    if (this.jit !== null && this.jit.waiting) this.jit.flush();
     let prev: Block | null = null;
     dispatch: while (budget > 0) {
       const eip = s[S_EIP];

@@ -48,6 +48,12 @@ export class BlockCompiler {
   used = 0;
   /** Registers written by an emitted instruction (stored at exits and before call-outs). */
   written = 0;
+  /** Registers whose locals may differ from the state area (written since entry or the last call-out). */
+  dirty = 0;
+  /** Registers the instruction being compiled writes (its emitter's `regs().write`). */
+  curWrite = 0;
+  /** Whether the lazy-flag fields in memory already hold what `fop` describes. */
+  flagsSynced = true;
   /** Blocks/ifs open inside the self-loop (for the `br` depth back to its head). */
   depth = 0;
   selfLoop = false;
@@ -93,13 +99,26 @@ export class BlockCompiler {
         c.set(L_REG + r);
       }
     }
-    if (this.selfLoop) c.begin(Op.loop);
+    this.dirty = 0;
+    this.flagsSynced = true;
+    if (this.selfLoop) {
+      c.begin(Op.loop);
+      // Coming round again, any register the body writes may differ from memory.
+      this.dirty = this.written;
+    }
     for (let k = 0; k < n; k++) {
       this.k = k;
       this.flagsLive = live[k];
       const e = emitters[k];
-      if (e === null) this.callout();
-      else e.emit(this, insns[k]);
+      if (e === null) {
+        this.curWrite = 0;
+        this.callout();
+        this.dirty = 0;
+      } else {
+        this.curWrite = e.regs(insns[k]).write;
+        e.emit(this, insns[k]);
+        this.dirty |= this.curWrite;
+      }
     }
     // Fell off the end: the last instruction did not transfer control (a
     // full or page-ending block), or did and set EIP in memory itself.
@@ -220,10 +239,13 @@ export class BlockCompiler {
     c.begin(Op.if);
     this.depth++;
     const fop = this.fop;
-    this.callout();
+    const synced = this.flagsSynced;
+    // The handler does the whole instruction, so it writes only what the instruction writes.
+    this.callout(this.curWrite);
     // The fast path will leave its flags in locals: the handler left them in memory.
     if (flagOp !== FLAGS_IN_MEMORY && this.flagsLive) this.loadFlagsFromMemory(flagOp);
     this.fop = fop;
+    this.flagsSynced = synced;
     c.op(Op.else);
   }
 
@@ -274,6 +296,7 @@ export class BlockCompiler {
     c.get(r);
     c.set(L_FR);
     this.fop = op;
+    this.flagsSynced = false;
   }
 
   /** INC/DEC (size index `z`): keep CF (from the flags before), the rest from the result. */
@@ -289,6 +312,7 @@ export class BlockCompiler {
     c.get(r);
     c.set(L_FR);
     this.fop = (kind << 2) | z;
+    this.flagsSynced = false;
   }
 
   /** Push CF of the current flags. */
@@ -320,6 +344,7 @@ export class BlockCompiler {
     c.i32(0);
     c.mem(Op.i32_load, 2, S_LAZY_RES * 4);
     c.set(L_FR);
+    this.flagsSynced = true;
     const kind = op >> 2;
     if (kind === K_INC || kind === K_DEC) {
       c.i32(0);
@@ -330,10 +355,11 @@ export class BlockCompiler {
     }
   }
 
-  /** Write the lazy flags to the state area if they are in locals. */
+  /** Write the lazy flags to the state area if they are in locals and not stored yet. */
   flushFlags(): void {
     const op = this.fop;
-    if (op === FLAGS_IN_MEMORY) return;
+    if (op === FLAGS_IN_MEMORY || this.flagsSynced) return;
+    this.flagsSynced = true;
     const c = this.c;
     c.i32(0);
     c.i32(op);
@@ -527,10 +553,12 @@ export class BlockCompiler {
 
   // ---- exits and call-outs ----
 
-  flushRegs(): void {
+  /** Store the locals of registers in `mask` that the block writes. */
+  flushRegs(mask: number): void {
     const c = this.c;
+    mask &= this.written;
     for (let r = 0; r < 8; r++) {
-      if (this.written & (1 << r)) {
+      if (mask & (1 << r)) {
         c.i32(0);
         c.get(L_REG + r);
         c.mem(Op.i32_store, 2, r * 4);
@@ -538,10 +566,12 @@ export class BlockCompiler {
     }
   }
 
-  reloadRegs(): void {
+  /** Load the locals of registers in `mask` that the block uses. */
+  reloadRegs(mask: number): void {
     const c = this.c;
+    mask &= this.used;
     for (let r = 0; r < 8; r++) {
-      if (this.used & (1 << r)) {
+      if (mask & (1 << r)) {
         c.i32(0);
         c.mem(Op.i32_load, 2, r * 4);
         c.set(L_REG + r);
@@ -549,8 +579,9 @@ export class BlockCompiler {
     }
   }
 
+  /** Everything the locals hold that memory does not: registers changed so far (and by this instruction), flags. */
   flushAll(): void {
-    this.flushRegs();
+    this.flushRegs(this.dirty | this.curWrite);
     this.flushFlags();
   }
 
@@ -578,13 +609,16 @@ export class BlockCompiler {
 
   /**
    * Run instruction k's interpreter handler: state to memory, the handler,
-   * then leave if it stopped the loop (as Cpu.run does), else reload.
+   * then leave if it stopped the loop (as Cpu.run does), else reload the
+   * registers it may have written (`writes`; all, for an instruction
+   * without an emitter).
    */
-  callout(): void {
+  callout(writes = 0xff): void {
     const c = this.c;
     const k = this.k;
     const i = this.b.insns[k];
-    this.flushAll();
+    this.flushRegs(this.dirty);
+    this.flushFlags();
     this.fop = FLAGS_IN_MEMORY;
     // Only the block's last instruction needs EIP current (Cpu.run).
     if (k === this.last) this.storeEip(i.next);
@@ -605,7 +639,7 @@ export class BlockCompiler {
     // As Cpu.run counts: the whole block when its last instruction stopped it.
     this.returnRetired(k === this.last ? this.b.count : k + 1);
     c.op(Op.end);
-    this.reloadRegs();
+    this.reloadRegs(writes);
   }
 
   /**
@@ -629,15 +663,18 @@ export class BlockCompiler {
       c.i32(k + 1);
       c.op(Op.i32_add);
       c.set(L_T);
-      const fop = this.fop;
+      const synced = this.flagsSynced;
       this.flushFlags();
       c.br(this.depth + 1);
-      this.fop = fop;
+      this.flagsSynced = synced;
       c.op(Op.end);
     }
+    // This path returns; the code after it (the branch not taken) still has the flags unstored.
+    const synced = this.flagsSynced;
     this.flushAll();
     this.storeEip(target);
     this.returnRetired(retired);
+    this.flagsSynced = synced;
   }
 
   /** A conditional side exit on the condition on the stack, to `target`. */

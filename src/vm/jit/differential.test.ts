@@ -99,7 +99,7 @@ function runIn(mode: 'off' | 'eager', code: number[], seed: number): Result {
 
 test('random integer programs end in the same state interpreted and compiled (eager)', () => {
   let compiledSome = false;
-  for (let seed = 1; seed <= 400; seed++) {
+  for (let seed = 1; seed <= 500; seed++) {
     const code = program(seed, 24);
     const off = runIn('off', code, seed);
     const on = runIn('eager', code, seed);

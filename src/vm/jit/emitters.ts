@@ -607,9 +607,11 @@ table.set(C.callRel, (i) => (i.size !== 4 ? null : make(() => ({ read: ESP, writ
 }, { setsEip: true })));
 /** Leave for the address in local `l`. */
 function exitToLocal(jc: BlockCompiler, l: number): void {
+  const synced = jc.flagsSynced;
   jc.flushAll();
   jc.storeEipFrom(l);
   jc.returnRetired(jc.b.count);
+  jc.flagsSynced = synced;
 }
 table.set(C.ret, (i) => (i.size !== 4 ? null : make(() => ({ read: ESP, write: ESP }), FX_NONE, (jc, x) => {
   const c = jc.c;

@@ -95,8 +95,16 @@ export class Jit {
     };
   }
 
-  /** Warm blocks (JIT_WARM_RUNS), compiled with the next hot one. */
+  /** Warm blocks (JIT_WARM_RUNS), compiled with the next batch of hot ones. */
   private readonly warm: Block[] = [];
+  /** Hot blocks waiting to be compiled (`flush`). */
+  private readonly pending: Block[] = [];
+  /**
+   * Hot blocks that make a batch: `hot` compiles at once when this many wait;
+   * fewer wait for the next time slice (`Cpu.run` calls `flush` first), a
+   * few milliseconds at most. 1 compiles each hot block at once (tests).
+   */
+  batch = 16;
 
   /** Note a block that reached JIT_WARM_RUNS. */
   warmed(b: Block): void {
@@ -104,15 +112,38 @@ export class Jit {
     this.warm.push(b);
   }
 
-  /** Compile `b`, and in the same module the warm blocks still valid; sets each one's `wasm`. */
-  compile(b: Block): void {
-    const t0 = performance.now();
-    const batch: Block[] = [b];
-    for (const w of this.warm) {
-      if (batch.length >= MAX_BATCH) break;
-      if (w !== b && w.valid && w.wasm === null && w.fn === null) batch.push(w);
-    }
+  /** A block became hot: compile it with the next batch (now, if the batch is full). */
+  hot(b: Block): void {
+    this.pending.push(b);
+    if (this.pending.length >= this.batch) this.flush();
+  }
+
+  get waiting(): boolean {
+    return this.pending.length !== 0;
+  }
+
+  /** Compile the hot blocks waiting and as many warm ones, in modules of up to MAX_BATCH functions. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const todo: Block[] = [];
+    const take = (x: Block): void => {
+      if (x.valid && x.wasm === null && x.fn === null && !todo.includes(x)) todo.push(x);
+    };
+    for (const x of this.pending) take(x);
+    for (const x of this.warm) take(x);
+    this.pending.length = 0;
     this.warm.length = 0;
+    for (let k = 0; k < todo.length; k += MAX_BATCH) this.compileModule(todo.slice(k, k + MAX_BATCH));
+  }
+
+  /** Compile `b` now (eager mode: before its first run), with nothing else. */
+  compile(b: Block): void {
+    this.compileModule([b]);
+  }
+
+  private compileModule(batch: Block[]): void {
+    if (batch.length === 0) return;
+    const t0 = performance.now();
     const bodies = batch.map((x) => this.compiler.compile(x));
     const bytes = assemble({ imports: IMPORTS, memoryPages: this.pages, sig: { params: 1, results: 1 }, locals: LOCALS, bodies });
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports).exports;
