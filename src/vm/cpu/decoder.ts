@@ -25,7 +25,7 @@ import { specialize } from './ops-fast.js';
  * map by simd-decode.ts, with the helpers exported here (byte, ib, iw, id,
  * modrm), which read from the instruction being decoded.
  */
-const MAX_BLOCK = 48;
+const MAX_BLOCK = 200;
 const MAX_INSN_LEN = 15;
 
 // Decoder state for the instruction being decoded (single-threaded; no allocation per byte).
