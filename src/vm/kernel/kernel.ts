@@ -1,4 +1,4 @@
-import { Cpu, RUN_FAULT, STOP_YIELD, type InterruptHost } from '../cpu/cpu.js';
+import { Cpu, RUN_BUDGET, RUN_FAULT, STOP_YIELD, type InterruptHost } from '../cpu/cpu.js';
 import { MAY_EXEC, permits, searchCheck } from './perm.js';
 import { AddressSpace } from '../mem/address-space.js';
 import { CpuFault, FaultKind, Vector } from '../mem/fault.js';
@@ -110,8 +110,15 @@ export interface ExitInfo {
   status: number;
 }
 
-/** Instructions a task runs before the scheduler looks around. */
-const SLICE = 200_000;
+/**
+ * Instructions a task runs before the scheduler looks around: adapted so a
+ * slice lasts about 1–4 ms whatever the tier runs (the interpreter runs
+ * tens of millions of instructions a second, compiled code ten times more;
+ * a fixed count made the scheduler's own work 5% of a compiled loop).
+ */
+const SLICE_MIN = 50_000;
+const SLICE_MAX = 8_000_000;
+const SLICE_START = 200_000;
 /** Milliseconds of guest execution before yielding to the host event loop. */
 const YIELD_MS = 8;
 
@@ -398,9 +405,14 @@ export class Kernel implements InterruptHost {
       // Signals are acted on on the way back to user mode.
       if ((t.pending.size !== 0 || t.proc.sharedPending.size !== 0) && (deliverPending(this, t), t.state !== TASK_RUNNABLE || t.stopped)) continue;
       const began = (this.sliceBegan = this.monotonic());
-      const r = this.cpu.run(SLICE);
+      const r = this.cpu.run(this.slice);
       if (r === RUN_FAULT) this.handleFault(t, this.cpu.fault!);
       const ended = this.monotonic();
+      if (r === RUN_BUDGET) {
+        // A slice that ran its whole budget: aim the next at 1–4 ms.
+        if (ended - began < 1 && this.slice < SLICE_MAX) this.slice *= 2;
+        else if (ended - began > 4 && this.slice > SLICE_MIN) this.slice >>= 1;
+      }
       // CPU time per thread (getrusage, times, CLOCK_*_CPUTIME_ID): the wall time of its slices.
       t.cpuMs += ended - began;
       this.sliceBegan = -1;
@@ -411,6 +423,9 @@ export class Kernel implements InterruptHost {
     }
     return { code: proc.exitCode, signal: proc.termSignal, status: proc.termSignal ? 128 + proc.termSignal : proc.exitCode };
   }
+
+  /** Instructions in the next slice (SLICE_MIN–SLICE_MAX). */
+  private slice = SLICE_START;
 
   /** When the running slice began (monotonic ms), -1 between slices. */
   private sliceBegan = -1;
