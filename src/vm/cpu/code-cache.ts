@@ -27,6 +27,7 @@ export class CodeCache implements CodeWatcher {
   }
 
   insert(b: Block): void {
+    b.owner = this;
     this.map.set(b.addr, b);
     this.fast[(b.addr ^ (b.addr >>> FAST_BITS)) & FAST_MASK] = b;
     this.addToPage(b.page1, b);
@@ -46,6 +47,7 @@ export class CodeCache implements CodeWatcher {
     for (const b of l) {
       if (!b.valid) continue;
       b.valid = false;
+      if (b.jitId >= 0) this.cpu.jit?.invalidate(b);
       if (this.map.get(b.addr) === b) this.map.delete(b.addr);
       const slot = (b.addr ^ (b.addr >>> FAST_BITS)) & FAST_MASK;
       if (this.fast[slot] === b) this.fast[slot] = null;
@@ -55,7 +57,10 @@ export class CodeCache implements CodeWatcher {
   }
 
   clear(): void {
-    for (const b of this.map.values()) b.valid = false;
+    for (const b of this.map.values()) {
+      b.valid = false;
+      if (b.jitId >= 0) this.cpu.jit?.invalidate(b);
+    }
     this.map.clear();
     this.byPage.clear();
     this.fast.fill(null);

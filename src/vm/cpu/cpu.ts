@@ -268,6 +268,8 @@ export class Cpu {
   }
   /** The Wasm tier (null when off, or when Wasm cannot be compiled here). */
   jit: Jit | null = null;
+  /** The next compiled block's id (jit/: never reused, whichever Jit compiles it). */
+  nextJitId = 0;
 
   /** `wasm` false compiles with tier 1 even where Wasm is allowed (tests of that tier). */
   setJit(mode: JitMode, wasm = true): void {
@@ -354,12 +356,12 @@ export class Cpu {
       const insns = b.insns;
       let done: number;
       if (b.wasm !== null) {
-        // The Wasm tier (jit/block-jit.ts): same contract as tier 1.
-        this.jit!.block = b;
+        // The Wasm tier (jit/block-jit.ts): tier 1's contract, but it may
+        // run on into other blocks of its module, so a fault names its block.
         try {
-          done = b.wasm(budget);
+          done = b.wasm(budget, 0);
         } catch (e) {
-          if (e instanceof CpuFault) return this.faultAt(insns[this.tier1Index], this.tier1Retired + this.tier1Index, e);
+          if (e instanceof CpuFault) return this.faultAt(this.jit!.block!.insns[this.tier1Index], this.tier1Retired + this.tier1Index, e);
           throw e;
         }
       } else if (b.fn !== null) {

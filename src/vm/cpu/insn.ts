@@ -55,8 +55,11 @@ export class Block {
   runs = 0;
   /** The tier-1 function, once compiled. */
   fn: CompiledBlock | null = null;
-  /** The Wasm tier's function, once compiled (jit/). */
+  /** The Wasm tier's function, once compiled (jit/), and its id there (-1: none). */
   wasm: WasmBlock | null = null;
+  jitId = -1;
+  /** The code cache holding the block (compiled blocks chain only to blocks of the same one). */
+  owner: object | null = null;
   constructor(
     readonly addr: number,
     readonly insns: Insn[],

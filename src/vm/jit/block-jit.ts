@@ -8,6 +8,13 @@ import { Code, Op } from './wasm.js';
 import {
   F_CALLOUT, F_GETCF, F_TESTCC, FX_ALL, FX_READ, L_ADDR, L_BUDGET, L_ENTRY, L_FA, L_FB, L_FCF, L_FR, L_REG, L_SA, L_SB, L_SR, L_T, L_W, STOP_REFETCH,
 } from './locals.js';
+import { JIT_VALID_BASE } from '../mem/layout.js';
+
+/** A block another block of the same module may call directly: its function index and id. */
+export interface ChainTarget {
+  fn: number;
+  id: number;
+}
 
 /**
  * The Wasm tier's compiler for one decoded block (a superblock: conditional
@@ -58,9 +65,19 @@ export class BlockCompiler {
   depth = 0;
   selfLoop = false;
 
-  /** The body of block `b`'s function (see assemble and Jit.compile for the module around it). */
-  compile(b: Block): Uint8Array {
+  /** This block's id (its valid byte, and call-outs name it). */
+  id = 0;
+  /** Blocks of the same module by address, which exits may call directly (null: none). */
+  targets: Map<number, ChainTarget> | null = null;
+
+  /**
+   * The body of block `b`'s function (see assemble and Jit.compile for the
+   * module around it); `targets`: blocks an exit may tail-call.
+   */
+  compile(b: Block, id: number, targets: Map<number, ChainTarget> | null): Uint8Array {
     this.b = b;
+    this.id = id;
+    this.targets = targets;
     const insns = b.insns;
     const n = insns.length;
     this.last = n - 1;
@@ -124,9 +141,11 @@ export class BlockCompiler {
     // full or page-ending block), or did and set EIP in memory itself.
     const lastInsn = insns[n - 1];
     const lastEmitter = emitters[n - 1];
-    if (lastEmitter !== null && !lastEmitter.setsEip) this.storeEip(lastInsn.next);
-    this.flushAll();
-    this.returnRetired(b.count);
+    if (lastEmitter !== null && !lastEmitter.setsEip) this.exitTo(lastInsn.next, b.count, false);
+    else {
+      this.flushAll();
+      this.returnRetired(b.count);
+    }
     if (this.selfLoop) {
       c.op(Op.end);
       c.op(Op.unreachable);
@@ -622,6 +641,7 @@ export class BlockCompiler {
     this.fop = FLAGS_IN_MEMORY;
     // Only the block's last instruction needs EIP current (Cpu.run).
     if (k === this.last) this.storeEip(i.next);
+    c.i32(this.id);
     c.i32(k);
     c.get(L_T);
     c.call(F_CALLOUT);
@@ -672,6 +692,25 @@ export class BlockCompiler {
     // This path returns; the code after it (the branch not taken) still has the flags unstored.
     const synced = this.flagsSynced;
     this.flushAll();
+    const to = this.targets?.get(target);
+    if (to !== undefined) {
+      // Another block of this module: call it directly while the budget
+      // lasts and it is still valid, its retired count added to ours.
+      c.get(L_BUDGET);
+      c.get(L_T);
+      c.i32(retired);
+      c.op(Op.i32_add);
+      c.tee(L_W);
+      c.op(Op.i32_gt_s);
+      c.i32(0);
+      c.mem(Op.i32_load8_u, 0, JIT_VALID_BASE + to.id);
+      c.op(Op.i32_and);
+      c.begin(Op.if);
+      c.get(L_BUDGET);
+      c.get(L_W);
+      c.returnCall(to.fn);
+      c.op(Op.end);
+    }
     this.storeEip(target);
     this.returnRetired(retired);
     this.flagsSynced = synced;

@@ -1,12 +1,16 @@
 import { getCF, testCC } from '../cpu/flags.js';
 import type { Block } from '../cpu/insn.js';
 import type { Cpu } from '../cpu/cpu.js';
-import { BlockCompiler } from './block-jit.js';
-import { assemble } from './wasm.js';
-import { F_CALLOUT, F_GETCF, F_TESTCC, LOCALS } from './locals.js';
+import { BlockCompiler, type ChainTarget } from './block-jit.js';
+import { assemble, Bytes } from './wasm.js';
+import { F_CALLOUT, F_GETCF, F_TESTCC, LOCALS, PARAMS } from './locals.js';
+import { JIT_MAX_IDS, JIT_VALID_BASE } from '../mem/layout.js';
 
-/** A block compiled to Wasm: `(budget) → instructions retired` (block-jit.ts). */
-export type WasmBlock = (budget: number) => number;
+/**
+ * A block compiled to Wasm: `(budget, 0) → instructions retired` (block-jit.ts);
+ * the second parameter is what earlier blocks of a chain retired.
+ */
+export type WasmBlock = (budget: number, retired: number) => number;
 
 /** `off`: the interpreter alone; `on`: hot blocks compiled; `eager`: every block at its first run. */
 export type JitMode = 'off' | 'on' | 'eager';
@@ -58,6 +62,28 @@ export function canCompileWasm(): boolean {
   return wasmWorks;
 }
 
+let tailCalls: boolean | null = null;
+
+/**
+ * Whether this engine has Wasm tail calls (`return_call`: Chrome 112,
+ * Firefox 121, Safari 18.2, Node 20): compiled blocks then call the next
+ * block of their module directly instead of returning to Cpu.run.
+ */
+function canTailCall(): boolean {
+  if (tailCalls === null) {
+    // (module (func (result i32) (return_call 1)) (func (result i32) (i32.const 7)))
+    const b = new Bytes();
+    b.bytes([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 3, 2, 0, 0]);
+    b.bytes([10, 11, 2, 4, 0, 0x12, 1, 0x0b, 4, 0, 0x41, 7, 0x0b]);
+    try {
+      tailCalls = WebAssembly.validate(b.view.slice());
+    } catch {
+      tailCalls = false;
+    }
+  }
+  return tailCalls;
+}
+
 /**
  * The Wasm tier of one CPU: compiles blocks into modules that import the
  * VM's memory and three functions of this object (call a handler, read a
@@ -67,22 +93,30 @@ export class Jit {
   private readonly imports: WebAssembly.Imports;
   private readonly compiler = new BlockCompiler();
   private readonly pages: number;
-  /** The block whose compiled function is running (its handlers are the call-outs). */
+  /** The block of the last call-out: where a fault in compiled code happened. */
   block: Block | null = null;
+  /** Compiled blocks by id (call-outs name their block); ids are never reused. */
+  private readonly byId: Block[] = [];
+  private readonly valid: Uint8Array;
+  private readonly chain: boolean;
   /** Modules compiled, blocks in them, their total size and the time spent making them. */
   modules = 0;
   blocks = 0;
   bytes = 0;
   compileMs = 0;
 
-  constructor(cpu: Cpu) {
+  constructor(private readonly cpu: Cpu) {
     const s = cpu.s;
     this.pages = cpu.phys.memory.buffer.byteLength >>> 16;
+    this.valid = new Uint8Array(cpu.phys.memory.buffer, JIT_VALID_BASE, JIT_MAX_IDS);
+    this.chain = canTailCall();
     this.imports = {
       j: {
         m: cpu.phys.memory,
-        c: (k: number, t: number): number => {
-          const i = this.block!.insns[k];
+        c: (id: number, k: number, t: number): number => {
+          const b = this.byId[id];
+          this.block = b;
+          const i = b.insns[k];
           // Where a fault finds its instruction (Cpu.run, as for tier 1).
           cpu.tier1Index = k;
           cpu.tier1Retired = t;
@@ -136,18 +170,45 @@ export class Jit {
     for (let k = 0; k < todo.length; k += MAX_BATCH) this.compileModule(todo.slice(k, k + MAX_BATCH));
   }
 
+  /**
+   * Blocks of `batch` that `from` may call directly: those of the same code
+   * cache (process), by address, with an id that has a valid byte.
+   */
+  private chainTargets(batch: Block[], from: Block): Map<number, ChainTarget> | null {
+    if (!this.chain || batch.length === 1) return null;
+    const m = new Map<number, ChainTarget>();
+    for (let k = 0; k < batch.length; k++) {
+      const x = batch[k];
+      if (x.owner === from.owner && x.jitId < JIT_MAX_IDS) m.set(x.addr, { fn: IMPORTS.length + k, id: x.jitId });
+    }
+    return m;
+  }
+
   /** Compile `b` now (eager mode: before its first run), with nothing else. */
   compile(b: Block): void {
     this.compileModule([b]);
   }
 
+  /** A compiled block was invalidated: nothing may call it directly any more. */
+  invalidate(b: Block): void {
+    if (b.jitId >= 0 && b.jitId < JIT_MAX_IDS) this.valid[b.jitId] = 0;
+  }
+
   private compileModule(batch: Block[]): void {
     if (batch.length === 0) return;
     const t0 = performance.now();
-    const bodies = batch.map((x) => this.compiler.compile(x));
-    const bytes = assemble({ imports: IMPORTS, memoryPages: this.pages, sig: { params: 1, results: 1 }, locals: LOCALS, bodies });
+    for (const x of batch) {
+      x.jitId = this.cpu.nextJitId++;
+      this.byId[x.jitId] = x;
+    }
+    const bodies = batch.map((x) => this.compiler.compile(x, x.jitId, this.chainTargets(batch, x)));
+    const bytes = assemble({ imports: IMPORTS, memoryPages: this.pages, sig: { params: PARAMS, results: 1 }, locals: LOCALS, bodies });
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports).exports;
-    for (let k = 0; k < batch.length; k++) batch[k].wasm = exports[k] as WasmBlock;
+    for (let k = 0; k < batch.length; k++) {
+      const x = batch[k];
+      x.wasm = exports[k] as WasmBlock;
+      if (x.jitId < JIT_MAX_IDS) this.valid[x.jitId] = 1;
+    }
     this.modules++;
     this.blocks += batch.length;
     this.bytes += bytes.length;
@@ -157,7 +218,7 @@ export class Jit {
 
 /** The functions a module imports, in the index order of locals.ts (F_*). */
 const IMPORTS = [
-  { name: 'c', sig: { params: 2, results: 1 } },
+  { name: 'c', sig: { params: 3, results: 1 } },
   { name: 'cc', sig: { params: 1, results: 1 } },
   { name: 'cf', sig: { params: 0, results: 1 } },
 ];

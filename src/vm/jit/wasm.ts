@@ -20,6 +20,7 @@ export const enum Op {
   br_if = 0x0d,
   return = 0x0f,
   call = 0x10,
+  return_call = 0x12,
   drop = 0x1a,
   select = 0x1b,
   local_get = 0x20,
@@ -153,6 +154,10 @@ export class Code extends Bytes {
   }
   call(f: number): void {
     this.byte(Op.call);
+    this.u32(f);
+  }
+  returnCall(f: number): void {
+    this.byte(Op.return_call);
     this.u32(f);
   }
   br(depth: number): void {

@@ -4,6 +4,7 @@
  * imports the same memory, so these offsets are an ABI between the tiers.
  *
  *   0x0000_0000  CPU state of the running task (STATE_BYTES)
+ *   0x0000_8000  the JIT's valid byte per compiled block id (JIT_VALID_BASE)
  *   0x0001_0000  TLB, read entries:  Int32[2^20], one per 4 KiB guest page
  *   0x0041_0000  TLB, write entries: Int32[2^20]
  *   0x0100_0000  frame pool: `memoryMb` MiB of 4 KiB physical frames
@@ -17,6 +18,13 @@ export const PAGE_MASK = 0xfff;
 
 export const STATE_BASE = 0;
 export const STATE_BYTES = 0x1000;
+/**
+ * A byte per compiled block id (jit/): 1 while the block is valid. Compiled
+ * code that calls another block directly checks it first, since a block can
+ * be invalidated (its page written) while a module calling it lives on.
+ */
+export const JIT_VALID_BASE = 0x8000;
+export const JIT_MAX_IDS = 0x8000;
 export const TLB_READ_BASE = 0x10000;
 export const TLB_WRITE_BASE = 0x410000;
 export const TLB_ENTRIES = 1 << 20;
