@@ -4,6 +4,7 @@ import { S_FLAGS, S_LAZY_OP } from '../mem/layout.js';
 import { FL_ARITH, FL_CF, FL_DF, FL_OF, FL_PF, FL_SF, FL_ZF } from './flags.js';
 import { CODE, DATA, makeMachine, type Machine } from './testing.js';
 import { MEM_BASE, compareWithHardware, oracle, type OracleCase } from './testdata/native-oracle.js';
+import { referenceIsQemu } from './testdata/native-ref.js';
 
 /**
  * BT/BTS/BTR/BTC, BSF/BSR, BSWAP, SETcc, CMOVcc, XADD, CMPXCHG, CMPXCHG8B,
@@ -135,8 +136,12 @@ test('BSF/BSR match hardware, including a zero source (ZF=1, destination kept)',
 test('BSWAP on every register but ESP, 32-bit and (undefined) 16-bit, matches hardware', (t) =>
   withOracle(t, () => {
     const cases: OracleCase[] = [];
+    // BSWAP r16 is undefined; Intel hardware zeroes the register's low word,
+    // which the test holds us to, and qemu-user does something else.
+    const sizes = referenceIsQemu() ? [4] : [2, 4];
+    if (sizes.length === 1) console.log('reference is qemu-i386: bswap16 (undefined; checked against Intel hardware only) not compared');
     for (const r of [0, 1, 2, 3, 5, 6, 7]) {
-      for (const size of [2, 4]) {
+      for (const size of sizes) {
         const regs = [0x01020304, 0x11223344, 0x8899aabb, 0xf0e0d0c0, 0, 0x12345678, 0x9abcdef0, 0x7f00ff80];
         cases.push(kase(`bswap${size * 8} r${r}`, [...OSIZE(size), 0x0f, 0xc8 + r], regs, FL_ARITH, FL_ARITH));
       }

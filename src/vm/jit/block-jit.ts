@@ -1,5 +1,5 @@
 import {
-  S_EIP, S_FLAGS, S_LAZY_A, S_LAZY_B, S_LAZY_OP, S_LAZY_RES, S_SEG_BASE, TLB_READ_BASE, TLB_WRITE_BASE,
+  JIT_VALID_BASE, S_EIP, S_FLAGS, S_LAZY_A, S_LAZY_B, S_LAZY_OP, S_LAZY_RES, S_SEG_BASE, TLB_READ_BASE, TLB_WRITE_BASE,
 } from '../mem/layout.js';
 import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB } from '../cpu/flags.js';
 import type { Block, Insn } from '../cpu/insn.js';
@@ -8,7 +8,6 @@ import { Code, Op } from './wasm.js';
 import {
   F_CALLOUT, F_GETCF, F_TESTCC, FX_ALL, FX_READ, L_ADDR, L_BUDGET, L_ENTRY, L_FA, L_FB, L_FCF, L_FR, L_REG, L_SA, L_SB, L_SR, L_T, L_W, STOP_REFETCH,
 } from './locals.js';
-import { JIT_VALID_BASE } from '../mem/layout.js';
 
 /** A block another block of the same module may call directly: its function index and id. */
 export interface ChainTarget {
@@ -19,9 +18,11 @@ export interface ChainTarget {
 /**
  * The Wasm tier's compiler for one decoded block (a superblock: conditional
  * branches in the middle are side exits). The function it emits has the
- * same contract as tier 1's (cpu/block-compiler.ts): `(budget) → retired`,
+ * contract of tier 1's (cpu/block-compiler.ts): `(budget, t) → t + retired`,
  * where retired counts guest instructions as `Cpu.run` counts them, leaving
- * `cpu.stop` and EIP as the interpreter would, and precise state at a fault.
+ * `cpu.stop` and EIP as the interpreter would, and precise state at a fault;
+ * `t` is what earlier blocks of a chain retired (exits to another block of
+ * the same module tail-call it while the budget lasts).
  *
  * - Registers live in Wasm locals from entry to exit; they are written back
  *   to the state area at every exit and before anything that can observe
@@ -109,13 +110,7 @@ export class BlockCompiler {
       else if (fx === FX_READ || (e !== null && e.sideExit)) isLive = true;
     }
     const c = this.c;
-    for (let r = 0; r < 8; r++) {
-      if (this.used & (1 << r)) {
-        c.i32(0);
-        c.mem(Op.i32_load, 2, r * 4);
-        c.set(L_REG + r);
-      }
-    }
+    this.reloadRegs(0xff);
     this.dirty = 0;
     this.flagsSynced = true;
     if (this.selfLoop) {

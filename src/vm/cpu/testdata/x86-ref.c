@@ -77,6 +77,9 @@ int main(void) {
   uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   uint32_t *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (code == MAP_FAILED || mem == MAP_FAILED) return 2;
+  /* A line per case as soon as it is done: a reference that dies part way
+   * (qemu-user, see native-ref.ts) still reports the cases before. */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_fault;
