@@ -102,6 +102,15 @@ os.write(fd, b'\x03')
 out['interrupted'] = expect('$ ')
 os.write(fd, b'echo status=$?\r')
 out['status'] = expect('$ ')
+# A busy loop that never makes a system call: its blocks get hot and are
+# compiled (the Wasm tier runs them, chained); ^C must still stop it.
+os.write(fd, b"sh -c 'echo spinning; while :; do :; done'\r")
+expect('spinning\r\n')
+time.sleep(2)
+os.write(fd, b'\x03')
+out['spin'] = expect('$ ')
+os.write(fd, b'echo spin=$?\r')
+out['spinStatus'] = expect('$ ')
 os.write(fd, b'exit 3\r')
 while True:
     try:
@@ -127,6 +136,9 @@ test('on a host terminal the CLI bridges raw keys to the guest tty and restores 
   // ^C (a byte in raw mode) became SIGINT for the foreground job inside the guest.
   assert.match(out.interrupted, /\^C/);
   assert.match(out.status, /status=130\r\n/);
+  // The same for a loop running in compiled code.
+  assert.match(out.spin, /\^C/);
+  assert.match(out.spinStatus, /spin=130\r\n/);
   // The CLI exited with the shell's status and left the host terminal in its cooked modes again.
   assert.match(out.after, /exit=3\r\n/);
   assert.match(out.after, /(^|[ ;\n])icanon /m);
