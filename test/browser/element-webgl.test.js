@@ -24,7 +24,11 @@ describe('<web-vm> renderer', () => {
       equal(view.renderer, 'dom', 'renderer after context loss');
       el.terminal.input('echo still-$((2+3))\r');
       await waitForScreen(el, /^still-5$/m);
-      ok(/still-5/.test(el.shadowRoot.querySelector('.xterm-rows')?.textContent ?? ''), 'the DOM renderer shows the output');
+      // The buffer has it now; xterm's DOM renderer draws the rows on its next animation frame.
+      const rows = () => el.shadowRoot.querySelector('.xterm-rows')?.textContent ?? '';
+      const t2 = performance.now();
+      while (!/still-5/.test(rows()) && performance.now() - t2 < 5000) await new Promise((r) => setTimeout(r, 50));
+      ok(/still-5/.test(rows()), 'the DOM renderer shows the output');
     } finally {
       el.remove();
     }

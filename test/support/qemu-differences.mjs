@@ -38,17 +38,20 @@ const isNaN32 = (hex) => {
 /** A float result token: any NaN becomes `NaN` (its payload and sign are what qemu picks differently). */
 const foldNaN = (hex) => ((hex.length === 16 ? isNaN64(hex) : isNaN32(hex)) ? 'NaN' : hex);
 
-const X87_FLAGS = {
-  what: 'x87 exception flags (IE DE ZE OE UE PE SF of each case)',
-  why: 'qemu 7.2 does not raise DE for denormal operands, and misses other flags after NaN, overflow and underflow cases',
+/** A hex field of exception flags with DE (bit 1 in the x87 status word and in MXCSR, in each byte) cleared. */
+const withoutDE = (hex) => (parseInt(hex, 16) & ~0x020202).toString(16).padStart(hex.length, '0');
+
+const X87_DE = {
+  what: 'the x87 DE flag (denormal operand) of each case; IE ZE OE UE PE SF are compared',
+  why: 'qemu 7.2 never raises DE',
 };
 const X87_NAN = {
   what: 'which NaN an x87 operation returns when an operand is a NaN (its payload and sign)',
-  why: 'qemu 7.2 does not follow the SDM (Vol. 1, Table 4-7): it returns the other operand\'s NaN, or the quieted SNaN, where Intel returns the QNaN of the first',
+  why: 'qemu 7.2 does not choose among NaN operands as the x87 does (SDM Vol. 1, 4.8.3.5 and Table 4-7), e.g. it returns the quieted SNaN of an SNaN + QNaN pair; that the result is a NaN is still compared',
 };
 const SSE_FLAGS = {
-  what: 'MXCSR exception flags, the row hash that includes them, and NaN payloads (each row\'s last hash, of the results with every NaN folded to one, is compared)',
-  why: 'qemu 7.2 does not raise DE for denormal operands and differs on other MXCSR flags; it returns the other operand\'s NaN where Intel returns the first (SDM Vol. 1, Table 4-7)',
+  what: 'the MXCSR DE flag (denormal operand), NaN payloads, and so the first hash of each row, which covers both (its last hash, of the results with NaNs folded and the flags but DE, is compared)',
+  why: 'qemu 7.2 never raises DE, and returns the other operand\'s NaN where Intel returns the first source\'s (SDM Vol. 1, Table 4-7)',
 };
 
 export const QEMU_DIFFERENCES = {
@@ -140,7 +143,7 @@ export const QEMU_DIFFERENCES = {
     vmReaches: true,
   }],
   x87arith: [
-    { ...X87_FLAGS, normalise: mapLines(/^([^:]*: )(.*)$/, (_, head, rest) => head + rest.replace(/(^| )[0-9a-f]{2}(?= |$)/g, '$1..')) },
+    { ...X87_DE, normalise: mapLines(/^([^:]*: )(.*)$/, (_, head, rest) => head + rest.replace(/(^| )([0-9a-f]{2})(?= |$)/g, (__, sp, f) => sp + withoutDE(f))) },
     {
       ...X87_NAN,
       normalise: (t) => t
@@ -161,7 +164,7 @@ export const QEMU_DIFFERENCES = {
       why: 'qemu 7.2\'s FPREM1 clears them',
       normalise: (t) => t.replace(/^(fprem .*fprem1 \S+) [0-9a-f]{4}$/gm, '$1 <status: not compared>'),
     },
-    { ...X87_FLAGS, normalise: (t) => t.replace(/^(fxtract .* fscale \d+: \S+) [0-9a-f]{2}$/gm, '$1 <flags: not compared>') },
+    { ...X87_DE, normalise: (t) => t.replace(/^(fxtract .* fscale \S+: \S+) ([0-9a-f]{2})$/gm, (_, head, f) => `${head} ${withoutDE(f)}`) },
     {
       what: 'x87 stack overflow and underflow (C1, SF, IE, the indefinite QNaN pushed)',
       why: 'qemu 7.2 does not model stack faults',
@@ -180,18 +183,20 @@ export const QEMU_DIFFERENCES = {
   ],
   sse_float: [
     {
+      what: 'MINSS/MINSD/MAXSS/MAXSD/MINPS/… rows under DAZ (MXCSR 1fc0, 9fc0)',
+      why: 'DAZ makes a denormal operand of MIN/MAX a zero (SDM Vol. 1, 10.2.3.4); qemu 7.2 compares the denormal',
+      // (before the flags item: the whole row, both hashes and the flags)
+      normalise: (t) => t.replace(/^((?:min|max)[sp][sd] ([0-9a-f]{4})(?: [0-9a-f]+)?) [0-9a-f]{8} [0-9a-f]{2} [0-9a-f]{8}$/gm, (line, head, mode) => (parseInt(mode, 16) & 0x40 ? `${head} <DAZ row: not compared>` : line)),
+    },
+    {
       ...SSE_FLAGS,
       normalise: (t) => t
         // name mode [operand] HASH FLAGS VALUEHASH
-        .replace(/^(\w+ [0-9a-f]{4}(?: [0-9a-f]{8}| [0-9a-f]{16})?) [0-9a-f]{8} [0-9a-f]{2} ([0-9a-f]{8})$/gm, '$1 .. .. $2')
-        .replace(/^(cvt packed [0-9a-f]{4}) [0-9a-f]{8} [0-9a-f]{6} ([0-9a-f]{8})$/gm, '$1 .. .. $2')
+        .replace(/^(\w+ [0-9a-f]{4}(?: [0-9a-f]{8}| [0-9a-f]{16})?) [0-9a-f]{8} ([0-9a-f]{2}) ([0-9a-f]{8})$/gm, (_, a, f, hv) => `${a} <hash: not compared> ${withoutDE(f)} ${hv}`)
+        .replace(/^(cvt packed [0-9a-f]{4}) [0-9a-f]{8} ([0-9a-f]{6}) ([0-9a-f]{8})$/gm, (_, a, f, hv) => `${a} <hash: not compared> ${withoutDE(f)} ${hv}`)
         // conversions: RESULT FLAGS (cvtsi2ss/sd has two)
-        .replace(/^(cvt\S+ [0-9a-f]{4} [0-9a-f]+ -> [0-9a-f]+) [0-9a-f]{2}(?:( [0-9a-f]{16}) [0-9a-f]{2})?$/gm, (_, a, b) => `${a} ..${b ? `${b} ..` : ''}`),
-    },
-    {
-      what: 'MINSS/MINSD/MAXSS/MAXSD/MINPS/… rows under DAZ (MXCSR 1fc0, 9fc0)',
-      why: 'DAZ makes a denormal operand of MIN/MAX a zero (SDM Vol. 1, 10.2.3.4); qemu 7.2 compares the denormal',
-      normalise: (t) => t.replace(/^((?:min|max)[sp][sd] ([0-9a-f]{4})(?: [0-9a-f]+)? \S+ \S+) [0-9a-f]{8}$/gm, (line, head, mode) => (parseInt(mode, 16) & 0x40 ? `${head} <DAZ: not compared>` : line)),
+        .replace(/^(cvt\S+ [0-9a-f]{4} [0-9a-f]+ -> [0-9a-f]+) ([0-9a-f]{2})(?:( [0-9a-f]{16}) ([0-9a-f]{2}))?$/gm,
+          (_, a, f, b, f2) => `${a} ${withoutDE(f)}${b ? `${b} ${withoutDE(f2)}` : ''}`),
     },
     {
       what: 'RCPSS/RSQRTSS of a denormal, and RCPSS whose result is tiny',
