@@ -80,6 +80,8 @@ export interface RunResult {
   compiledBlocks: number;
   /** Wasm modules made, their bytes, and the milliseconds spent compiling them. */
   jitModules: number;
+  /** Blocks the Wasm tier compiled (the rest of compiledBlocks, if any, tier 1). */
+  jitBlocks: number;
   jitBytes: number;
   jitCompileMs: number;
 }
@@ -124,8 +126,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
   return { exitCode: exit.status, signal: exit.signal, instructions: kernel.cpu.icount, guestPeakBytes: kernel.phys.peakFrames * 4096, compiledBlocks: kernel.cpu.compiledBlocks, ...jitStats(kernel.cpu.jit) };
 }
 
-function jitStats(jit: Jit | null): { jitModules: number; jitBytes: number; jitCompileMs: number } {
-  return { jitModules: jit?.modules ?? 0, jitBytes: jit?.bytes ?? 0, jitCompileMs: jit?.compileMs ?? 0 };
+function jitStats(jit: Jit | null): { jitModules: number; jitBlocks: number; jitBytes: number; jitCompileMs: number } {
+  return { jitModules: jit?.modules ?? 0, jitBlocks: jit?.blocks ?? 0, jitBytes: jit?.bytes ?? 0, jitCompileMs: jit?.compileMs ?? 0 };
 }
 
 export { parseJitMode, type JitMode } from './jit/jit.js';

@@ -52,6 +52,8 @@ export interface VmStats {
   compiledBlocks: number;
   /** Wasm modules made, their bytes, and the milliseconds spent compiling them. */
   jitModules: number;
+  /** Blocks the Wasm tier compiled (the rest of compiledBlocks, if any, tier 1). */
+  jitBlocks: number;
   jitBytes: number;
   jitCompileMs: number;
 }
@@ -267,7 +269,7 @@ export class Vm {
   stats(): VmStats {
     const cpu = this.kernel.cpu;
     const jit = cpu.jit;
-    return { instructions: cpu.icount, compiledBlocks: cpu.compiledBlocks, jitModules: jit?.modules ?? 0, jitBytes: jit?.bytes ?? 0, jitCompileMs: jit?.compileMs ?? 0 };
+    return { instructions: cpu.icount, compiledBlocks: cpu.compiledBlocks, jitModules: jit?.modules ?? 0, jitBlocks: jit?.blocks ?? 0, jitBytes: jit?.bytes ?? 0, jitCompileMs: jit?.compileMs ?? 0 };
   }
 
   /** Wait until every change the guest made reached the disk device (before a commit). */

@@ -87,7 +87,7 @@ self.onmessage = async (e) => {
       ok: true, env, ms: performance.now() - t0,
       stdout: join(stdout), stderr: join(stderr),
       exitCode: result.exitCode, signal: result.signal, instructions: result.instructions,
-      compiledBlocks: result.compiledBlocks, jitModules: result.jitModules,
+      compiledBlocks: result.compiledBlocks, jitModules: result.jitModules, jitBlocks: result.jitBlocks,
       warnings,
     });
   } catch (err) {
