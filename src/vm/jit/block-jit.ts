@@ -201,8 +201,8 @@ export class BlockCompiler {
 
   // ---- memory ----
 
-  /** Push the linear address of i's memory operand (segment base included). */
-  ea(i: Insn): void {
+  /** Push the offset of i's memory operand (LEA's result: no segment base). */
+  offset(i: Insn): void {
     const c = this.c;
     c.i32(i.disp);
     if (i.base >= 0) {
@@ -221,9 +221,14 @@ export class BlockCompiler {
       c.i32(0xffff);
       c.op(Op.i32_and);
     }
-    c.i32(0);
-    c.mem(Op.i32_load, 2, (S_SEG_BASE + i.seg) * 4);
-    c.op(Op.i32_add);
+  }
+
+  /** Push the linear address of i's memory operand (segment base included). */
+  ea(i: Insn): void {
+    this.offset(i);
+    this.c.i32(0);
+    this.c.mem(Op.i32_load, 2, (S_SEG_BASE + i.seg) * 4);
+    this.c.op(Op.i32_add);
   }
 
   /**
@@ -530,33 +535,29 @@ export class BlockCompiler {
     switch (kind) {
       case K_ADD:
       case K_INC:
-        // ((a ^ r) & (b ^ r)) < 0
-        c.get(this.la);
-        c.get(this.lr);
-        c.op(Op.i32_xor);
-        c.get(this.lb);
-        c.get(this.lr);
-        c.op(Op.i32_xor);
-        c.op(Op.i32_and);
-        c.i32(0);
-        c.op(Op.i32_lt_s);
+        this.signOfXors(this.la, this.lr, this.lb, this.lr); // ((a ^ r) & (b ^ r)) < 0
         return;
       case K_SUB:
       case K_DEC:
-        // ((a ^ b) & (a ^ r)) < 0
-        c.get(this.la);
-        c.get(this.lb);
-        c.op(Op.i32_xor);
-        c.get(this.la);
-        c.get(this.lr);
-        c.op(Op.i32_xor);
-        c.op(Op.i32_and);
-        c.i32(0);
-        c.op(Op.i32_lt_s);
+        this.signOfXors(this.la, this.lb, this.la, this.lr); // ((a ^ b) & (a ^ r)) < 0
         return;
       default:
         c.i32(0);
     }
+  }
+
+  /** Push ((w ^ x) & (y ^ z)) < 0. */
+  private signOfXors(w: number, x: number, y: number, z: number): void {
+    const c = this.c;
+    c.get(w);
+    c.get(x);
+    c.op(Op.i32_xor);
+    c.get(y);
+    c.get(z);
+    c.op(Op.i32_xor);
+    c.op(Op.i32_and);
+    c.i32(0);
+    c.op(Op.i32_lt_s);
   }
 
   private cmpRA(o: Op): void {

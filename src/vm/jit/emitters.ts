@@ -221,25 +221,8 @@ table.set(M.movsxW, fixed(make(loadGRegs(2), FX_NONE, loadG(2, (jc) => jc.c.op(O
 
 // LEA (the offset; no memory access)
 const leaEmit: Emit = (jc, i) => {
-  const c = jc.c;
-  c.i32(i.disp);
-  if (i.base >= 0) {
-    c.get(jc.regLocal(i.base));
-    c.op(Op.i32_add);
-  }
-  if (i.index >= 0) {
-    c.get(jc.regLocal(i.index));
-    if (i.scale !== 0) {
-      c.i32(i.scale);
-      c.op(Op.i32_shl);
-    }
-    c.op(Op.i32_add);
-  }
-  if (i.a16) {
-    c.i32(0xffff);
-    c.op(Op.i32_and);
-  }
-  c.set(L_V);
+  jc.offset(i);
+  jc.c.set(L_V);
   jc.setRegFrom(i.reg, i.size, L_V);
 };
 const leaRegs = (i: Insn) => ({ read: memRegs(i) | (i.size < 4 ? bit(i.reg, i.size) : 0), write: bit(i.reg, i.size) });
@@ -292,9 +275,10 @@ table.set(M.pushE, (i) => (i.size !== 4 ? null : i.mod === 3 ? table.get(M.push3
   push32(jc, L_V);
   jc.endFast();
 })));
-table.set(M.pop32R, fixed(make((i) => ({ read: ESP, write: ESP | bit(i.rm, 4) }), FX_NONE, (jc, i) => {
+/** Load 32 bits at register `base`, then ESP = base + 4 and `dest` = the value (POP, LEAVE). */
+function popFrom(jc: BlockCompiler, base: number, dest: number): void {
   const c = jc.c;
-  c.get(jc.regLocal(4));
+  c.get(jc.regLocal(base));
   c.set(L_ADDR);
   jc.beginFast(4, false);
   jc.load(4);
@@ -304,25 +288,12 @@ table.set(M.pop32R, fixed(make((i) => ({ read: ESP, write: ESP | bit(i.rm, 4) })
   c.op(Op.i32_add);
   c.set(jc.regLocal(4));
   c.get(L_V);
-  c.set(jc.regLocal(i.rm));
+  c.set(jc.regLocal(dest));
   jc.endFast();
-})));
+}
+table.set(M.pop32R, fixed(make((i) => ({ read: ESP, write: ESP | bit(i.rm, 4) }), FX_NONE, (jc, i) => popFrom(jc, 4, i.rm))));
 table.set(M.popR, (i) => (i.size !== 4 ? null : table.get(M.pop32R)!(i)));
-table.set(M.leave, (i) => (i.size !== 4 ? null : make(() => ({ read: 1 << 5, write: ESP | (1 << 5) }), FX_NONE, (jc) => {
-  const c = jc.c;
-  c.get(jc.regLocal(5));
-  c.set(L_ADDR);
-  jc.beginFast(4, false);
-  jc.load(4);
-  c.set(L_V);
-  c.get(L_ADDR);
-  c.i32(4);
-  c.op(Op.i32_add);
-  c.set(jc.regLocal(4));
-  c.get(L_V);
-  c.set(jc.regLocal(5));
-  jc.endFast();
-})));
+table.set(M.leave, (i) => (i.size !== 4 ? null : make(() => ({ read: 1 << 5, write: ESP | (1 << 5) }), FX_NONE, (jc) => popFrom(jc, 5, 5))));
 
 // ---- ALU ----
 
