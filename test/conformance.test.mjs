@@ -11,6 +11,7 @@
 //
 // Environment:
 //   WEB_VM_CONFORMANCE_ONLY=alu,bits   run only these programs
+//   WEB_VM_CONFORMANCE_EXCEPT=timeouts leave these out of this run (the caller says why)
 //   WEB_VM_CONFORMANCE_NATIVE=1        run the host binaries instead of the VM
 //                                      (a self-check of the harness itself)
 //   WEB_VM_CONFORMANCE_CLI=<path>      a different CLI script than bin/web-vm.js
@@ -36,7 +37,10 @@ if (only) {
   const unknown = only.filter((n) => !programs.some((p) => p.name === n));
   if (unknown.length) throw new Error(`WEB_VM_CONFORMANCE_ONLY names unknown programs: ${unknown.join(', ')}`);
 }
-const selected = only ? programs.filter((p) => only.includes(p.name)) : programs;
+const except = process.env.WEB_VM_CONFORMANCE_EXCEPT?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+for (const n of except) if (!programs.some((p) => p.name === n)) throw new Error(`WEB_VM_CONFORMANCE_EXCEPT names an unknown program: ${n}`);
+if (except.length) console.log(`conformance: left out of this run: ${except.join(', ')}`);
+const selected = (only ? programs.filter((p) => only.includes(p.name)) : programs).filter((p) => !except.includes(p.name));
 const reference = i386Reference();
 const qemu = reference.qemu && !native;
 
