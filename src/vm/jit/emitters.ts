@@ -297,17 +297,18 @@ table.set(M.leave, (i) => (i.size !== 4 ? null : make(() => ({ read: 1 << 5, wri
 
 // ---- ALU ----
 
-/** 32-bit register forms: E = rm (destination), G = reg or the immediate. */
-function rr(kind: number, flags: boolean): Emitter {
+/** 32-bit register forms: E = rm (destination), G = reg (`rr`) or the immediate (`ri`). */
+function reg32(kind: number, flags: boolean, imm: boolean): Emitter {
   const writes = kind !== A.ALU_CMP;
   return make(
-    (i) => ({ read: bit(i.rm, 4) | bit(i.reg, 4), write: writes ? bit(i.rm, 4) : 0 }),
+    (i) => ({ read: bit(i.rm, 4) | (imm ? 0 : bit(i.reg, 4)), write: writes ? bit(i.rm, 4) : 0 }),
     flags ? FX_ALL : FX_NONE,
     (jc, i) => {
       const c = jc.c;
       c.get(jc.regLocal(i.rm));
       c.set(L_V);
-      c.get(jc.regLocal(i.reg));
+      if (imm) c.i32(i.imm);
+      else c.get(jc.regLocal(i.reg));
       c.set(L_W);
       aluValue(jc, kind, L_V, L_W);
       c.set(T_R);
@@ -319,27 +320,8 @@ function rr(kind: number, flags: boolean): Emitter {
     },
   );
 }
-function ri(kind: number, flags: boolean): Emitter {
-  const writes = kind !== A.ALU_CMP;
-  return make(
-    (i) => ({ read: bit(i.rm, 4), write: writes ? bit(i.rm, 4) : 0 }),
-    flags ? FX_ALL : FX_NONE,
-    (jc, i) => {
-      const c = jc.c;
-      c.get(jc.regLocal(i.rm));
-      c.set(L_V);
-      c.i32(i.imm);
-      c.set(L_W);
-      aluValue(jc, kind, L_V, L_W);
-      c.set(T_R);
-      if (writes) {
-        c.get(T_R);
-        c.set(jc.regLocal(i.rm));
-      }
-      if (flags) jc.setFlags(sizeOp(aluKind(kind), 4), L_V, L_W, T_R);
-    },
-  );
-}
+const rr = (kind: number, flags: boolean): Emitter => reg32(kind, flags, false);
+const ri = (kind: number, flags: boolean): Emitter => reg32(kind, flags, true);
 table.set(A.add32RR, fixed(rr(A.ALU_ADD, true)));
 table.set(A.sub32RR, fixed(rr(A.ALU_SUB, true)));
 table.set(A.and32RR, fixed(rr(A.ALU_AND, true)));
